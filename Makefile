@@ -1,0 +1,78 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+
+# dbt reads profiles.yml from the project root.
+export DBT_PROFILES_DIR := $(CURDIR)
+
+DEMO_EVENTS ?= 1000000
+DEMO_SEED ?= 42
+TEST_EVENTS ?= 200000
+TEST_RAW_DIR := target/test-raw
+TEST_DUCKDB := target/test.duckdb
+
+.PHONY: demo test install install-dev data build summary lint sql-lint py-lint \
+	test-data build-duckdb-test build-postgres-test pytest clean
+
+## demo: set up, generate demo data, build the project on DuckDB, print a summary
+demo: install data build summary
+
+## test: lint, build on DuckDB and on PostgreSQL, then pytest
+test: install-dev lint build-duckdb-test build-postgres-test pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+data: install
+	$(BIN)/python scripts/generate_demo_data.py --events $(DEMO_EVENTS) --seed $(DEMO_SEED) \
+		--output-dir data/raw
+
+build: install
+	$(DBT) build
+
+summary: install
+	$(DBT) run-operation print_load_summary --quiet
+
+lint: sql-lint py-lint
+
+sql-lint: install-dev
+	$(BIN)/sqlfluff lint models tests
+
+py-lint: install-dev
+	$(BIN)/ruff check scripts tests_py
+	$(BIN)/ruff format --check scripts tests_py
+	$(BIN)/mypy --ignore-missing-imports scripts
+
+test-data: install-dev
+	$(BIN)/python scripts/generate_demo_data.py --events $(TEST_EVENTS) --seed $(DEMO_SEED) \
+		--output-dir $(TEST_RAW_DIR) --quiet
+
+build-duckdb-test: test-data
+	KPI_RAW_DIR=$(TEST_RAW_DIR) KPI_DUCKDB_PATH=$(TEST_DUCKDB) $(DBT) build --target duckdb
+
+build-postgres-test: test-data
+	$(BIN)/python scripts/load_raw_to_postgres.py --input-dir $(TEST_RAW_DIR) --mode replace
+	$(DBT) build --target postgres
+
+pytest: install-dev
+	$(BIN)/pytest tests_py
+
+clean:
+	rm -rf target dbt_packages logs

@@ -1,0 +1,62 @@
+{#-
+    Engine differences live here, each behind adapter.dispatch so that a project
+    on another warehouse can override one macro without forking the project.
+-#}
+
+{% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'kpi_tree')(column)) }}
+{%- endmacro %}
+
+{#- DuckDB and PostgreSQL: `timestamptz at time zone 'UTC'` gives the UTC wall clock. -#}
+{% macro default__to_utc_timestamp(column) -%}
+    ({{ column }} at time zone 'UTC')
+{%- endmacro %}
+
+{% macro snowflake__to_utc_timestamp(column) -%}
+    convert_timezone('UTC', {{ column }})::timestamp_ntz
+{%- endmacro %}
+
+{% macro bigquery__to_utc_timestamp(column) -%}
+    datetime({{ column }}, 'UTC')
+{%- endmacro %}
+
+{% macro spark__to_utc_timestamp(column) -%}
+    to_utc_timestamp({{ column }}, current_timezone())
+{%- endmacro %}
+
+
+{% macro surrogate_key(columns) -%}
+    {{ return(adapter.dispatch('surrogate_key', 'kpi_tree')(columns)) }}
+{%- endmacro %}
+
+{#- A stable hash of the columns, NULL-safe, as dbt_utils.generate_surrogate_key. -#}
+{% macro default__surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+
+{% macro quote_string(value) -%}
+    {{ return(adapter.dispatch('quote_string', 'kpi_tree')(value)) }}
+{%- endmacro %}
+
+{#- A SQL string literal for any text, quotes escaped: user text is data, never SQL. -#}
+{% macro default__quote_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro bigquery__quote_string(value) -%}
+    '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
+
+{% macro sql_string_list(values) -%}
+    {#- The body of an IN (...) list, one quoted literal per value. -#}
+    {%- for value in values -%}
+        {{ kpi_tree.quote_string(value) }}{{ ", " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -1,0 +1,22 @@
+with
+
+accounts as (
+
+    select * from {{ ref('base_marketing__accounts') }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        segment,
+        coalesce(is_target_account, false) as is_target_account,
+        region
+
+    from accounts
+    where rejection_reason is null
+
+)
+
+select * from final
