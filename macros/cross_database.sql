@@ -60,3 +60,21 @@
         {{ kpi_tree.quote_string(value) }}{{ ", " if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'kpi_tree')()) }}
+{%- endmacro %}
+
+{#- An 8-byte float. dbt.type_float() is `float`, a 4-byte REAL on DuckDB. -#}
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro bigquery__type_double() -%}
+    float64
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}

@@ -17,18 +17,138 @@ from harness import Engine
 # expected: the rejection reason, or None for a row that must be loaded.
 VALID = None
 FIXTURE_ROWS: list[tuple[str | None, ...]] = [
-    ("evt_ok_1", "high_intent_session", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", VALID),
-    ("evt_ok_2", " Demo_Request ", "INBOUND", "seo", None, None, "2026-03-02 09:10", "2026-03-02 09:15", VALID),
-    ("evt_ok_3", "opportunity_created", "abm", "events", "40000", "usd", "2026-03-03 10:00", "2026-03-03 10:30", VALID),
-    (None, "high_intent_session", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "missing_event_id"),
-    ("evt_bad_type", "webinar_registration", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "unknown_event_type"),
-    ("evt_bad_motion", "demo_request", "outbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "unknown_motion"),
-    ("evt_bad_channel", "demo_request", "inbound", "tiktok", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "unknown_channel"),
-    ("evt_negative", "closed_won", "inbound", "seo", "-100", "USD", "2026-03-02 09:00", "2026-03-02 09:05", "negative_amount"),
-    ("evt_no_amount", "opportunity_created", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "missing_amount"),
-    ("evt_eur", "closed_won", "inbound", "seo", "100", "EUR", "2026-03-02 09:00", "2026-03-02 09:05", "unsupported_currency"),
-    ("evt_future", "meeting_held", "inbound", "seo", None, None, "2026-04-02 09:00", "2026-03-02 09:05", "occurred_after_ingestion"),
-    ("evt_no_time", "meeting_held", "inbound", "seo", None, None, None, "2026-03-02 09:05", "missing_occurred_at"),
+    (
+        "evt_ok_1",
+        "high_intent_session",
+        "inbound",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        VALID,
+    ),
+    (
+        "evt_ok_2",
+        " Demo_Request ",
+        "INBOUND",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:10",
+        "2026-03-02 09:15",
+        VALID,
+    ),
+    (
+        "evt_ok_3",
+        "opportunity_created",
+        "abm",
+        "events",
+        "40000",
+        "usd",
+        "2026-03-03 10:00",
+        "2026-03-03 10:30",
+        VALID,
+    ),
+    (
+        None,
+        "high_intent_session",
+        "inbound",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "missing_event_id",
+    ),
+    (
+        "evt_bad_type",
+        "webinar_registration",
+        "inbound",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "unknown_event_type",
+    ),
+    (
+        "evt_bad_motion",
+        "demo_request",
+        "outbound",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "unknown_motion",
+    ),
+    (
+        "evt_bad_channel",
+        "demo_request",
+        "inbound",
+        "tiktok",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "unknown_channel",
+    ),
+    (
+        "evt_negative",
+        "closed_won",
+        "inbound",
+        "seo",
+        "-100",
+        "USD",
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "negative_amount",
+    ),
+    (
+        "evt_no_amount",
+        "opportunity_created",
+        "inbound",
+        "seo",
+        None,
+        None,
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "missing_amount",
+    ),
+    (
+        "evt_eur",
+        "closed_won",
+        "inbound",
+        "seo",
+        "100",
+        "EUR",
+        "2026-03-02 09:00",
+        "2026-03-02 09:05",
+        "unsupported_currency",
+    ),
+    (
+        "evt_future",
+        "meeting_held",
+        "inbound",
+        "seo",
+        None,
+        None,
+        "2026-04-02 09:00",
+        "2026-03-02 09:05",
+        "occurred_after_ingestion",
+    ),
+    (
+        "evt_no_time",
+        "meeting_held",
+        "inbound",
+        "seo",
+        None,
+        None,
+        None,
+        "2026-03-02 09:05",
+        "missing_occurred_at",
+    ),
 ]
 MISSING_ACCOUNT_EVENT_ID = "evt_no_account"
 
@@ -38,14 +158,89 @@ def write_fixture_raw(raw_dir: Path) -> None:
     for table in ("funnel_events", "ad_spend", "accounts"):
         (raw_dir / table).mkdir(parents=True, exist_ok=True)
     rows = []
-    for event_id, event_type, motion, channel, amount, currency, occurred, ingested, _ in FIXTURE_ROWS:
-        rows.append((event_id, "acc_1", event_type, motion, channel, amount, currency, occurred, ingested, "cmp_a"))
-    rows.append((MISSING_ACCOUNT_EVENT_ID, None, "demo_request", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 09:05", "cmp_a"))
+    for (
+        event_id,
+        event_type,
+        motion,
+        channel,
+        amount,
+        currency,
+        occurred,
+        ingested,
+        _,
+    ) in FIXTURE_ROWS:
+        rows.append(
+            (
+                event_id,
+                "acc_1",
+                event_type,
+                motion,
+                channel,
+                amount,
+                currency,
+                occurred,
+                ingested,
+                "cmp_a",
+            )
+        )
+    rows.append(
+        (
+            MISSING_ACCOUNT_EVENT_ID,
+            None,
+            "demo_request",
+            "inbound",
+            "seo",
+            None,
+            None,
+            "2026-03-02 09:00",
+            "2026-03-02 09:05",
+            "cmp_a",
+        )
+    )
     # evt_ok_1 re-sent twice: the latest ingested version (campaign cmp_latest) must win.
-    rows.append(("evt_ok_1", "acc_1", "high_intent_session", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-03 08:00", "cmp_latest"))
-    rows.append(("evt_ok_1", "acc_1", "high_intent_session", "inbound", "seo", None, None, "2026-03-02 09:00", "2026-03-02 12:00", "cmp_middle"))
+    rows.append(
+        (
+            "evt_ok_1",
+            "acc_1",
+            "high_intent_session",
+            "inbound",
+            "seo",
+            None,
+            None,
+            "2026-03-02 09:00",
+            "2026-03-03 08:00",
+            "cmp_latest",
+        )
+    )
+    rows.append(
+        (
+            "evt_ok_1",
+            "acc_1",
+            "high_intent_session",
+            "inbound",
+            "seo",
+            None,
+            None,
+            "2026-03-02 09:00",
+            "2026-03-02 12:00",
+            "cmp_middle",
+        )
+    )
     # A rejected re-send of a valid event must not push the valid version out.
-    rows.append(("evt_ok_3", "acc_1", "opportunity_created", "abm", "events", "-1", "USD", "2026-03-03 10:00", "2026-03-04 10:30", "cmp_a"))
+    rows.append(
+        (
+            "evt_ok_3",
+            "acc_1",
+            "opportunity_created",
+            "abm",
+            "events",
+            "-1",
+            "USD",
+            "2026-03-03 10:00",
+            "2026-03-04 10:30",
+            "cmp_a",
+        )
+    )
 
     with duckdb.connect() as connection:
         connection.execute(
@@ -57,7 +252,9 @@ def write_fixture_raw(raw_dir: Path) -> None:
             )
             """
         )
-        connection.executemany("insert into funnel_events values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        connection.executemany(
+            "insert into funnel_events values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
         connection.execute(
             f"""
             copy (
@@ -118,7 +315,10 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: Engine, tmp_path: 
     expected_rejected = {
         (event_id, reason) for event_id, *_, reason in FIXTURE_ROWS if reason is not VALID
     }
-    expected_rejected |= {(MISSING_ACCOUNT_EVENT_ID, "missing_account_id"), ("evt_ok_3", "negative_amount")}
+    expected_rejected |= {
+        (MISSING_ACCOUNT_EVENT_ID, "missing_account_id"),
+        ("evt_ok_3", "negative_amount"),
+    }
     assert sorted(rejected, key=str) == sorted(expected_rejected, key=str)
 
     loaded = engine.query(

@@ -1,0 +1,123 @@
+{#-
+    Look-ups into the parsed semantic layer (graph.metrics, graph.semantic_models).
+    Only meaningful at execute time: at parse time both are empty. Every error
+    names the metric and the rule it breaks.
+-#}
+
+{% macro fail(metric_name, rule, detail) -%}
+    {{ exceptions.raise_compiler_error(
+        "KPI definition error in metric '" ~ metric_name ~ "' [" ~ rule ~ "]: " ~ detail
+    ) }}
+{%- endmacro %}
+
+
+{% macro metric_node(metric_name, referenced_by=none) -%}
+    {#- The metric node called metric_name, from any package. -#}
+    {%- for node in graph.metrics.values() if node.name == metric_name -%}
+        {{ return(node) }}
+    {%- endfor -%}
+    {{ kpi_tree.fail(referenced_by or metric_name, 'unknown_metric',
+        "no metric named '" ~ metric_name ~ "' is defined in the semantic layer") }}
+{%- endmacro %}
+
+
+{% macro semantic_model_of_measure(measure_name, metric_name) -%}
+    {#- (semantic model node, measure) for a measure name; MetricFlow keeps them unique. -#}
+    {%- for semantic_model in graph.semantic_models.values() -%}
+        {%- for measure in semantic_model.measures if measure.name == measure_name -%}
+            {{ return([semantic_model, measure]) }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ kpi_tree.fail(metric_name, 'unknown_measure',
+        "no semantic model defines a measure named '" ~ measure_name ~ "'") }}
+{%- endmacro %}
+
+
+{% macro safe_identifier(name, metric_name, what) -%}
+    {#- Names from definitions become SQL identifiers: allow only plain snake_case. -#}
+    {%- if not modules.re.fullmatch('[a-z][a-z0-9_]{0,62}', name | string) -%}
+        {{ kpi_tree.fail(metric_name, 'invalid_identifier',
+            what ~ " '" ~ name ~ "' must be lower snake_case (a-z, 0-9, _), at most 63 characters") }}
+    {%- endif -%}
+    {{ return(name) }}
+{%- endmacro %}
+
+
+{% macro dimension_sql(semantic_model, dimension_name, metric_name) -%}
+    {#- The SQL expression of a dimension or entity of a semantic model. -#}
+    {%- for dimension in semantic_model.dimensions if dimension.name == dimension_name -%}
+        {{ return(dimension.expr or dimension.name) }}
+    {%- endfor -%}
+    {%- for entity in semantic_model.entities if entity.name == dimension_name -%}
+        {{ return(entity.expr or entity.name) }}
+    {%- endfor -%}
+    {{ kpi_tree.fail(metric_name, 'unknown_dimension',
+        "semantic model '" ~ semantic_model.name ~ "' has no dimension or entity '"
+        ~ dimension_name ~ "'") }}
+{%- endmacro %}
+
+
+{% macro primary_entity(semantic_model) -%}
+    {%- for entity in semantic_model.entities if entity.type == 'primary' -%}
+        {{ return(entity.name) }}
+    {%- endfor -%}
+    {{ return(semantic_model.primary_entity) }}
+{%- endmacro %}
+
+
+{% macro time_column(semantic_model, measure, metric_name) -%}
+    {#- The SQL of the measure's aggregation time dimension (day granularity). -#}
+    {%- set time_dimension_name = measure.agg_time_dimension
+        or semantic_model.defaults.agg_time_dimension -%}
+    {%- for dimension in semantic_model.dimensions
+        if dimension.name == time_dimension_name and dimension.type == 'time' -%}
+        {%- set granularity = dimension.type_params.time_granularity -%}
+        {%- if granularity != 'day' -%}
+            {{ kpi_tree.fail(metric_name, 'unsupported_time_granularity',
+                "time dimension '" ~ time_dimension_name ~ "' has granularity '" ~ granularity
+                ~ "'; metric views need day") }}
+        {%- endif -%}
+        {{ return(dimension.expr or dimension.name) }}
+    {%- endfor -%}
+    {{ kpi_tree.fail(metric_name, 'missing_time_dimension',
+        "semantic model '" ~ semantic_model.name ~ "' has no time dimension '"
+        ~ time_dimension_name ~ "' for measure '" ~ measure.name ~ "'") }}
+{%- endmacro %}
+
+
+{% macro render_filter(where_sql_template, semantic_model, table_alias, metric_name) -%}
+    {#-
+        Rewrites a MetricFlow filter template into SQL on one semantic model:
+        {{ Dimension('entity__dimension') }} and {{ Entity('entity') }} become the
+        qualified column. Other template calls (TimeDimension, Metric, joins to
+        other semantic models) are not supported and fail with the rule named.
+    -#}
+    {%- set re = modules.re -%}
+    {%- set local_entities = semantic_model.entities | map(attribute='name') | list -%}
+    {%- set ns = namespace(sql=where_sql_template | trim) -%}
+    {%- set call_pattern = "\{\{\s*(\w+)\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}" -%}
+    {%- for match in re.finditer(call_pattern, ns.sql) | list -%}
+        {%- set function, argument = match.group(1), match.group(2) -%}
+        {%- if function == 'Dimension' and '__' in argument -%}
+            {%- set entity_name, dimension_name = argument.rsplit('__', 1) -%}
+            {%- if entity_name not in local_entities -%}
+                {{ kpi_tree.fail(metric_name, 'unsupported_filter',
+                    "filter dimension '" ~ argument ~ "' is not on semantic model '"
+                    ~ semantic_model.name ~ "' (filters across semantic models are not supported)") }}
+            {%- endif -%}
+            {%- set column = kpi_tree.dimension_sql(semantic_model, dimension_name, metric_name) -%}
+        {%- elif function == 'Entity' and argument in local_entities -%}
+            {%- set column = kpi_tree.dimension_sql(semantic_model, argument, metric_name) -%}
+        {%- else -%}
+            {{ kpi_tree.fail(metric_name, 'unsupported_filter',
+                "filter call " ~ function ~ "('" ~ argument ~ "') is not supported; use "
+                ~ "Dimension('entity__dimension') or Entity('entity') of the measure's semantic model") }}
+        {%- endif -%}
+        {%- set ns.sql = ns.sql | replace(match.group(0), table_alias ~ '.' ~ column) -%}
+    {%- endfor -%}
+    {%- if '{{' in ns.sql or '{%' in ns.sql -%}
+        {{ kpi_tree.fail(metric_name, 'unsupported_filter',
+            "filter '" ~ where_sql_template | trim ~ "' holds template code that is not supported") }}
+    {%- endif -%}
+    {{ return(ns.sql) }}
+{%- endmacro %}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('demo_request_to_meeting_scheduled_rate') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('high_intent_sessions') }}

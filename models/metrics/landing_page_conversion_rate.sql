@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('landing_page_conversion_rate') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('speed_to_lead_hours') }}

@@ -1,0 +1,25 @@
+{#- One row per day of the reporting calendar: MetricFlow's time spine, and the
+    source of every period the metric views and the tree report on. -#}
+
+with
+
+days as (
+
+    -- noqa: disable=LT02
+    {{ dbt.date_spine(
+        'day',
+        "cast('" ~ var('kpi_calendar_start') ~ "' as date)",
+        "cast('" ~ var('kpi_calendar_end') ~ "' as date)",
+    ) }}
+    -- noqa: enable=LT02
+
+),
+
+final as (
+
+    select cast(date_day as date) as date_day
+    from days
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+"""The metric views agree with MetricFlow, an independent implementation.
+
+The project is built on generated demo data; MetricFlow (`mf query`) then
+computes every simple, ratio and derived tree metric at month grain by motion
+from the same semantic-layer YAML, and each of its numbers must equal the
+metric view's within a relative 1e-9. Periods MetricFlow leaves out (no data)
+must be empty or zero in the views.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import REPO_ROOT, Engine, copy_project, make_engine
+
+CHECKED_TYPES = {"simple", "ratio", "derived"}
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def built_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The whole project built on 150,000 generated events."""
+    workdir = tmp_path_factory.mktemp(f"parity-{request.param}")
+    engine = make_engine(request.param, workdir)
+    raw_dir = workdir / "raw"
+    generate = [
+        sys.executable,
+        str(REPO_ROOT / "scripts" / "generate_demo_data.py"),
+        "--events",
+        "150000",
+        "--output-dir",
+        str(raw_dir),
+        "--quiet",
+    ]
+    subprocess.run(generate, check=True)
+    engine.load_raw(raw_dir)
+    engine.dbt(["build"])
+    try:
+        yield engine
+    finally:
+        engine.drop_schemas()
+
+
+def tree_metrics(engine: Engine) -> dict[str, str]:
+    """{metric name: type} of the tree metrics, from the manifest dbt just wrote."""
+    manifest = json.loads((engine.workdir / "dbt-target" / "manifest.json").read_text())
+    return {
+        metric["name"]: metric["type"]
+        for metric in manifest["metrics"].values()
+        if metric["config"]["meta"].get("kpi")
+    }
+
+
+def metricflow_query(engine: Engine, metrics: list[str], workdir: Path) -> list[dict[str, str]]:
+    """Run `mf query` against the engine's build and return its CSV rows.
+
+    mf reads target/semantic_manifest.json under the project it runs in, so it
+    runs in a copy of the project holding the manifest of this engine's build.
+    """
+    project = copy_project(workdir / "project")
+    (project / "target").mkdir()
+    shutil.copy2(
+        engine.workdir / "dbt-target" / "semantic_manifest.json",
+        project / "target" / "semantic_manifest.json",
+    )
+    output = workdir / "metricflow.csv"
+    command = [
+        str(Path(sys.executable).parent / "mf"),
+        "query",
+        "--metrics",
+        ",".join(metrics),
+        "--group-by",
+        "metric_time__month,motion",
+        "--csv",
+        str(output),
+    ]
+    env = {**os.environ, **engine.env, "DBT_PROFILES_DIR": str(project)}
+    completed = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0 and output.exists(), completed.stdout + completed.stderr
+    with output.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def as_float(text: str | None) -> float | None:
+    return None if text in (None, "", "None", "nan", "NaN") else float(text)
+
+
+def test_metric_views_match_metricflow(built_engine: Engine, tmp_path: Path) -> None:
+    metrics = sorted(
+        name for name, kind in tree_metrics(built_engine).items() if kind in CHECKED_TYPES
+    )
+    assert len(metrics) >= 15, metrics
+
+    rows = metricflow_query(built_engine, metrics, tmp_path)
+    assert len(rows) >= 3 * 10, "MetricFlow returned too few rows to compare"
+
+    view_values: dict[tuple[str, str, str], float | None] = {}
+    for metric in metrics:
+        for period_start, motion, value in built_engine.query(
+            f"select cast(period_start as varchar), motion, value "
+            f"from {built_engine.relation('metrics', metric)} where grain = 'month'"
+        ):
+            view_values[(metric, str(period_start)[:10], motion)] = value
+
+    compared = 0
+    seen: set[tuple[str, str, str]] = set()
+    for row in rows:
+        period = row["metric_time__month"][:10]
+        for metric in metrics:
+            key = (metric, period, row["motion"])
+            expected = as_float(row.get(metric))
+            seen.add(key)
+            assert key in view_values, f"{key} is in MetricFlow's answer but not in the view"
+            actual = view_values[key]
+            if expected is None:
+                assert actual is None or actual == 0, f"{key}: MetricFlow null, view {actual}"
+                continue
+            assert actual is not None, f"{key}: MetricFlow {expected}, view null"
+            assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9), (
+                f"{key}: MetricFlow {expected}, view {actual}"
+            )
+            compared += 1
+    assert compared >= len(metrics) * 10
+
+    for key in view_values.keys() - seen:
+        assert view_values[key] in (None, 0), (
+            f"{key}: the view has {view_values[key]}, MetricFlow nothing"
+        )
