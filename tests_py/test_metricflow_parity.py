@@ -61,34 +61,35 @@ def tree_metrics(engine: Engine) -> dict[str, str]:
     }
 
 
-def metricflow_query(engine: Engine, metrics: list[str], workdir: Path) -> list[dict[str, str]]:
-    """Run `mf query` against the engine's build and return its CSV rows.
+def run_metricflow(engine: Engine, args: list[str], workdir: Path) -> str:
+    """Run `mf <args>` against the engine's build; returns its output, fails on errors.
 
     mf reads target/semantic_manifest.json under the project it runs in, so it
     runs in a copy of the project holding the manifest of this engine's build.
     """
-    project = copy_project(workdir / "project")
-    (project / "target").mkdir()
-    shutil.copy2(
-        engine.workdir / "dbt-target" / "semantic_manifest.json",
-        project / "target" / "semantic_manifest.json",
-    )
-    output = workdir / "metricflow.csv"
-    command = [
-        str(Path(sys.executable).parent / "mf"),
-        "query",
-        "--metrics",
-        ",".join(metrics),
-        "--group-by",
-        "metric_time__month,motion",
-        "--csv",
-        str(output),
-    ]
+    project = workdir / "project"
+    if not project.exists():
+        copy_project(project)
+        (project / "target").mkdir()
+        shutil.copy2(
+            engine.workdir / "dbt-target" / "semantic_manifest.json",
+            project / "target" / "semantic_manifest.json",
+        )
+    command = [str(Path(sys.executable).parent / "mf"), *args]
     env = {**os.environ, **engine.env, "DBT_PROFILES_DIR": str(project)}
     completed = subprocess.run(
         command, cwd=project, env=env, capture_output=True, text=True, timeout=300
     )
-    assert completed.returncode == 0 and output.exists(), completed.stdout + completed.stderr
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    return output
+
+
+def metricflow_query(engine: Engine, metrics: list[str], workdir: Path) -> list[dict[str, str]]:
+    """MetricFlow's values of the metrics by month and motion, as CSV rows."""
+    output = workdir / "metricflow.csv"
+    args = ["query", "--metrics", ",".join(metrics), "--group-by", "metric_time__month,motion"]
+    run_metricflow(engine, [*args, "--csv", str(output)], workdir)
     with output.open(newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -138,3 +139,10 @@ def test_metric_views_match_metricflow(built_engine: Engine, tmp_path: Path) -> 
         assert view_values[key] in (None, 0), (
             f"{key}: the view has {view_values[key]}, MetricFlow nothing"
         )
+
+
+def test_metricflow_accepts_the_semantic_layer(built_engine: Engine, tmp_path: Path) -> None:
+    """`mf validate-configs`: the YAML is valid MetricFlow, checked against the warehouse."""
+    output = run_metricflow(built_engine, ["validate-configs"], tmp_path)
+    assert "ERRORS: 0" in output
+    assert "Successfully validated metrics against data warehouse" in output

@@ -1,0 +1,141 @@
+"""Structure rules in the spirit of dbt-project-evaluator, checked over the manifest.
+
+The evaluator package cannot be installed here (no dbt Hub), so its rules that
+matter to this project are checked in pytest. Each exception is listed with
+its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import run_dbt
+
+# Models without a primary-key test, and why.
+NO_KEY_BY_DESIGN = {
+    "base_marketing__funnel_events": "every raw row, duplicates included: keyed in stg_",
+    "base_marketing__ad_spend": "every raw row, duplicates included: keyed in stg_",
+    "base_marketing__accounts": "every raw row, duplicates included: keyed in stg_",
+    "stg_marketing__funnel_events_rejected": "quarantine keeps every copy of a bad row",
+    "stg_marketing__ad_spend_rejected": "quarantine keeps every copy of a bad row",
+    "stg_marketing__accounts_rejected": "quarantine keeps every copy of a bad row",
+}
+# Sources without a freshness check, and why.
+NO_FRESHNESS_BY_DESIGN = {
+    "accounts": "a full snapshot without a load timestamp; the events referencing it are checked",
+}
+FOLDER_PREFIXES = {
+    "staging": ("stg_", "base_"),
+    "intermediate": ("int_",),
+    "marts": ("kpi_", "fct_", "dim_", "rpt_"),
+}
+KEY_TESTS = {"unique", "unique_combination_of_columns"}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    target = tmp_path_factory.mktemp("structure")
+    run_dbt(["parse"], {"KPI_DUCKDB_PATH": str(target / "parse.duckdb")}, target)
+    return json.loads((target / "manifest.json").read_text())
+
+
+def models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        node_id: node
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["package_name"] == "kpi_tree"
+    }
+
+
+def folder(node: dict[str, Any]) -> str:
+    return Path(node["original_file_path"]).parts[1]
+
+
+def test_every_model_is_documented(manifest: dict[str, Any]) -> None:
+    undocumented = [node["name"] for node in models(manifest).values() if not node["description"]]
+    assert undocumented == []
+
+
+def test_every_model_has_its_key_tested(manifest: dict[str, Any]) -> None:
+    keyed: set[str] = set()
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        if node["resource_type"] == "test" and metadata.get("name") in KEY_TESTS:
+            keyed.update(node["depends_on"]["nodes"])
+    missing = [
+        node["name"]
+        for node_id, node in models(manifest).items()
+        if node_id not in keyed and node["name"] not in NO_KEY_BY_DESIGN
+    ]
+    assert missing == []
+
+
+def test_only_staging_reads_sources_and_never_with_models(manifest: dict[str, Any]) -> None:
+    for node in models(manifest).values():
+        parents = node["depends_on"]["nodes"]
+        reads_source = any(parent.startswith("source.") for parent in parents)
+        if reads_source:
+            assert folder(node) == "staging", f"{node['name']} reads a source outside staging"
+            assert all(parent.startswith("source.") for parent in parents), (
+                f"{node['name']} reads both a source and a model"
+            )
+
+
+def test_staging_reads_only_raw_or_its_base_models(manifest: dict[str, Any]) -> None:
+    all_models = models(manifest)
+    for node in all_models.values():
+        if folder(node) != "staging":
+            continue
+        for parent in node["depends_on"]["nodes"]:
+            if parent in all_models:
+                assert all_models[parent]["name"].startswith("base_"), (
+                    f"{node['name']} reads {parent}: staging reads sources or base models only"
+                )
+
+
+def test_model_names_carry_their_layer_prefix(manifest: dict[str, Any]) -> None:
+    for node in models(manifest).values():
+        prefixes = FOLDER_PREFIXES.get(folder(node))
+        if prefixes:
+            assert node["name"].startswith(prefixes), f"{node['name']} in {folder(node)}/"
+
+
+def test_every_source_is_used_and_fresh_checked(manifest: dict[str, Any]) -> None:
+    used = {
+        parent
+        for node in manifest["nodes"].values()
+        for parent in node["depends_on"].get("nodes", [])
+    }
+    for source_id, source in manifest["sources"].items():
+        assert source_id in used, f"source {source['name']} is never read"
+        if source["name"] in NO_FRESHNESS_BY_DESIGN:
+            continue
+        freshness = source.get("freshness") or {}
+        assert source.get("loaded_at_field") and (
+            freshness.get("warn_after", {}).get("count")
+            or freshness.get("error_after", {}).get("count")
+        ), f"source {source['name']} has no freshness check"
+
+
+def test_no_hard_coded_relation_names(manifest: dict[str, Any]) -> None:
+    pattern = re.compile(r"\b(from|join)\s+(?!\{\{)[\"\w]+\.[\"\w]+", re.IGNORECASE)
+    for node in models(manifest).values():
+        assert not pattern.search(node["raw_code"]), f"{node['name']} names a relation directly"
+
+
+def test_view_chains_are_short(manifest: dict[str, Any]) -> None:
+    all_models = models(manifest)
+
+    def view_depth(node_id: str) -> int:
+        node = all_models[node_id]
+        if node["config"]["materialized"] != "view":
+            return 0
+        parents = [parent for parent in node["depends_on"]["nodes"] if parent in all_models]
+        return 1 + max((view_depth(parent) for parent in parents), default=0)
+
+    for node_id in all_models:
+        assert view_depth(node_id) <= 5, f"{all_models[node_id]['name']} ends a chain of views"
