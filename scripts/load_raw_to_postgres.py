@@ -43,8 +43,8 @@ TABLES: tuple[str, ...] = ("funnel_events", "ad_spend", "accounts")
 # DuckDB type (as DESCRIBE prints it) -> PostgreSQL type.
 POSTGRES_TYPES: dict[str, str] = {
     "VARCHAR": "text",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
+    "TIMESTAMP": "timestamp without time zone",
     "DOUBLE": "double precision",
     "FLOAT": "real",
     "DATE": "date",
@@ -104,7 +104,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--mode",
         choices=("replace", "append"),
         default="replace",
-        help="replace: drop and recreate the tables; append: insert, creating missing tables",
+        help=(
+            "replace: empty the tables (recreated when their columns changed) and load; "
+            "append: insert, creating missing tables"
+        ),
     )
     parser.add_argument(
         "--tables",
@@ -133,13 +136,25 @@ def postgres_type(duckdb_type: str) -> str:
         return POSTGRES_TYPES[duckdb_type]
     match = DECIMAL_TYPE.fullmatch(duckdb_type)
     if match:
-        return f"numeric({match.group(1)}, {match.group(2)})"
+        return f"numeric({match.group(1)},{match.group(2)})"
     raise LoadError(f"no PostgreSQL type for parquet column type {duckdb_type}")
 
 
 def parquet_columns(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[Column]:
     described = con.execute(f"describe select * from {file_list_sql(files)}").fetchall()
     return [Column(name=row[0], postgres_type=postgres_type(row[1])) for row in described]
+
+
+def existing_columns(cursor: psycopg2.extensions.cursor, schema: str, table: str) -> list[Column]:
+    """The table's columns in order, as (name, PostgreSQL type); [] when it does not exist."""
+    cursor.execute(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) "
+        "from pg_attribute as a "
+        "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped "
+        "order by a.attnum",
+        (sql.Identifier(schema, table).as_string(cursor),),
+    )
+    return [Column(name=name, postgres_type=kind) for name, kind in cursor.fetchall()]
 
 
 def table_ddl(schema: str, table: str, columns: list[Column], if_not_exists: bool) -> sql.Composed:
@@ -161,15 +176,22 @@ def load_table(
     mode: str,
     scratch: Path,
 ) -> int:
-    """Create (replace) or ensure (append) the table, then COPY the files in. Returns rows."""
+    """Ensure the table, empty it (replace), then COPY the files in. Returns rows loaded.
+
+    Replace truncates rather than drops, so the views dbt built on the raw tables stay
+    valid; only a table whose columns no longer match the files is dropped and recreated
+    (PostgreSQL refuses while views depend on it, and says which).
+    """
     columns = parquet_columns(duck, files)
+    if mode == "replace" and existing_columns(cursor, schema, table) not in ([], columns):
+        cursor.execute(
+            sql.SQL("drop table {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        )
+    cursor.execute(table_ddl(schema, table, columns, if_not_exists=True))
     if mode == "replace":
         cursor.execute(
-            sql.SQL("drop table if exists {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(table)
-            )
+            sql.SQL("truncate table {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
         )
-    cursor.execute(table_ddl(schema, table, columns, if_not_exists=mode == "append"))
     csv_path = scratch / f"{table}.csv"
     duck.execute(
         f"copy (select * from {file_list_sql(files)}) to {sql_literal(str(csv_path))} "

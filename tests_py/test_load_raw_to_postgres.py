@@ -191,6 +191,20 @@ def test_append_doubles_the_rows(pg: Any, schema: str, raw: Path) -> None:
         assert query(pg, f'select count(*) from "{schema}"."{table}"')[0][0] == once[table]
 
 
+def test_replace_keeps_the_views_built_on_raw_tables(pg: Any, schema: str, raw: Path) -> None:
+    """dbt's staging views read the raw tables: reloading must not need to drop them."""
+    assert loader.main(["--input-dir", str(raw), "--schema", schema]) == 0
+    query_count = f'select count(*) from "{schema}".accounts_view'
+    with pg.cursor() as cursor:
+        cursor.execute(f'create view "{schema}".accounts_view as select * from "{schema}".accounts')
+        cursor.execute(f"insert into \"{schema}\".accounts (account_id) values ('extra')")
+    before = query(pg, query_count)[0][0]
+
+    assert loader.main(["--input-dir", str(raw), "--schema", schema]) == 0
+
+    assert query(pg, query_count)[0][0] == before - 1 == duck_profile(raw, "accounts")["values"][0]
+
+
 def test_tables_option_loads_only_those(pg: Any, schema: str, raw: Path) -> None:
     assert loader.main(["--input-dir", str(raw), "--schema", schema, "--tables", "accounts"]) == 0
     loaded = query(
