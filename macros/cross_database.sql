@@ -78,3 +78,21 @@
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}
+
+
+{% macro product_aggregate(expression) -%}
+    {{ return(adapter.dispatch('product_aggregate', 'kpi_tree')(expression)) }}
+{%- endmacro %}
+
+{#- The product of a column's non-null values (positive values only). A single value
+    is returned as is, exact; several through logarithms. -#}
+{% macro default__product_aggregate(expression) -%}
+    case
+        when count({{ expression }}) = 1 then max({{ expression }})
+        else exp(sum(ln({{ expression }})))
+    end
+{%- endmacro %}
+
+{% macro duckdb__product_aggregate(expression) -%}
+    product({{ expression }})
+{%- endmacro %}

@@ -1,14 +1,24 @@
-"""Fixtures shared by the suites: an engine per warehouse the project supports."""
+"""Fixtures shared by the suites.
+
+- `engine`: a fresh, empty warehouse target per test (DuckDB file or throwaway
+  PostgreSQL schemas), for tests that build their own small data.
+- `built_engines` / `built_engine`: the whole demo project built once per test
+  session on the same generated data on both engines, for tests that read the
+  numbers it produces.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Engine, make_engine
+from harness import REPO_ROOT, Engine, make_engine
 
 ENGINES = ["duckdb", "postgres"]
+DEMO_EVENTS = 150_000
 
 
 @pytest.fixture(params=ENGINES)
@@ -19,3 +29,42 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield built
     finally:
         built.drop_schemas()
+
+
+@pytest.fixture(scope="session")
+def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demo raw data generated once per session (seed 42)."""
+    raw_dir = tmp_path_factory.mktemp("demo-raw")
+    command = [
+        sys.executable,
+        str(REPO_ROOT / "scripts" / "generate_demo_data.py"),
+        "--events",
+        str(DEMO_EVENTS),
+        "--output-dir",
+        str(raw_dir),
+        "--quiet",
+    ]
+    subprocess.run(command, check=True)
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def built_engines(
+    demo_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Engine]]:
+    """The whole project built with `dbt build` on the demo data, on every engine."""
+    engines = {}
+    try:
+        for name in ENGINES:
+            engines[name] = make_engine(name, tmp_path_factory.mktemp(f"built-{name}"))
+            engines[name].load_raw(demo_raw_dir)
+            engines[name].dbt(["build"])
+        yield engines
+    finally:
+        for built in engines.values():
+            built.drop_schemas()
+
+
+@pytest.fixture(params=ENGINES)
+def built_engine(request: pytest.FixtureRequest, built_engines: dict[str, Engine]) -> Engine:
+    return built_engines[request.param]

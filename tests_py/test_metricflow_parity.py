@@ -16,39 +16,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from harness import REPO_ROOT, Engine, copy_project, make_engine
+from harness import Engine, copy_project
 
 CHECKED_TYPES = {"simple", "ratio", "derived"}
-
-
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def built_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """The whole project built on 150,000 generated events."""
-    workdir = tmp_path_factory.mktemp(f"parity-{request.param}")
-    engine = make_engine(request.param, workdir)
-    raw_dir = workdir / "raw"
-    generate = [
-        sys.executable,
-        str(REPO_ROOT / "scripts" / "generate_demo_data.py"),
-        "--events",
-        "150000",
-        "--output-dir",
-        str(raw_dir),
-        "--quiet",
-    ]
-    subprocess.run(generate, check=True)
-    engine.load_raw(raw_dir)
-    engine.dbt(["build"])
-    try:
-        yield engine
-    finally:
-        engine.drop_schemas()
 
 
 def tree_metrics(engine: Engine) -> dict[str, str]:

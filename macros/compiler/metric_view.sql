@@ -84,9 +84,9 @@ select * from final
 {% macro period_join_condition(left, right) -%}
     {#- The join of two per-period relations, on grain, period and motion. -#}
     {{ return(
-        'on ' ~ left ~ '.grain = ' ~ right ~ '.grain'
-        ~ '\n        and ' ~ left ~ '.period_start = ' ~ right ~ '.period_start'
-        ~ '\n        and ' ~ left ~ '.motion = ' ~ right ~ '.motion'
+        'on\n            ' ~ left ~ '.grain = ' ~ right ~ '.grain'
+        ~ '\n            and ' ~ left ~ '.period_start = ' ~ right ~ '.period_start'
+        ~ '\n            and ' ~ left ~ '.motion = ' ~ right ~ '.motion'
     ) }}
 {%- endmacro %}
 

@@ -1,0 +1,18 @@
+{% macro union_metric_views(relations) -%}
+    {#- The metric views stacked, with their common columns. -#}
+    {%- for relation in relations %}
+select
+    metric_id,
+    grain,
+    period_start,
+    motion,
+    value,
+    numerator,
+    denominator
+from {{ relation }}
+{%- if not loop.last %}
+
+union all
+{% endif %}
+    {%- endfor %}
+{% endmacro %}

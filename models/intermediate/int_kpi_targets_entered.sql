@@ -1,0 +1,218 @@
+{#-
+    The entered targets (seeds/kpi_targets.csv), validated, then resolved to
+    every grain, period and motion they cover:
+      - a blank period_start covers every period of its grain, a blank motion
+        every motion, and a row naming the period or motion wins over a blank one;
+      - a target entered at one grain rolls to the others through the days it
+        covers: additive metrics (counts, dollars) prorate by days, rates and
+        averages carry over (day-weighted);
+      - at each grain, a target entered at that grain wins, then the finest
+        other grain whose targets cover every day of the period.
+-#}
+{%- do kpi_tree.validate_targets(ref('kpi_targets')) %}
+
+with
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+
+),
+
+definitions as (
+
+    select * from {{ ref('kpi_definitions') }}
+
+),
+
+reporting_periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+calendar_periods as (
+
+    select * from {{ ref('int_calendar_periods') }}
+
+),
+
+typed_targets as (
+
+    select
+        metric_id,
+        grain,
+        cast(period_start as date) as period_start,
+        motion,
+        cast(target as {{ kpi_tree.type_double() }}) as target
+
+    from targets
+
+),
+
+expanded as (
+
+    select
+        typed_targets.metric_id,
+        reporting_periods.grain,
+        reporting_periods.period_start,
+        reporting_periods.days_in_period,
+        reporting_periods.motion,
+        typed_targets.target,
+        row_number() over (
+            partition by
+                typed_targets.metric_id,
+                reporting_periods.grain,
+                reporting_periods.period_start,
+                reporting_periods.motion
+            order by
+                case when typed_targets.period_start is null then 1 else 0 end,
+                case when typed_targets.motion is null then 1 else 0 end
+        ) as specificity_rank
+
+    from typed_targets
+    inner join reporting_periods
+        on
+            typed_targets.grain = reporting_periods.grain
+            and (
+                typed_targets.period_start is null
+                or typed_targets.period_start = reporting_periods.period_start
+            )
+            and (typed_targets.motion is null or typed_targets.motion = reporting_periods.motion)
+
+),
+
+entered_by_day as (
+
+    select
+        expanded.metric_id,
+        expanded.grain as entered_grain,
+        expanded.motion,
+        calendar_periods.date_day,
+        definitions.is_additive,
+        case
+            when definitions.is_additive then expanded.target / expanded.days_in_period
+            else expanded.target
+        end as daily_target
+
+    from expanded
+    inner join calendar_periods
+        on
+            expanded.grain = calendar_periods.grain
+            and expanded.period_start = calendar_periods.period_start
+    inner join definitions
+        on expanded.metric_id = definitions.metric_id
+    where expanded.specificity_rank = 1
+
+),
+
+rolled_to_each_grain as (
+
+    select
+        entered_by_day.metric_id,
+        calendar_periods.grain,
+        calendar_periods.period_start,
+        entered_by_day.motion,
+        entered_by_day.entered_grain,
+        case
+            when max(case when entered_by_day.is_additive then 1 else 0 end) = 1
+                then sum(entered_by_day.daily_target)
+            -- a rate carried over: exact when every day has the same target
+            when min(entered_by_day.daily_target) = max(entered_by_day.daily_target)
+                then min(entered_by_day.daily_target)
+            else avg(entered_by_day.daily_target)
+        end as target_entered,
+        count(*) as covered_days
+
+    from entered_by_day
+    inner join calendar_periods
+        on entered_by_day.date_day = calendar_periods.date_day
+    group by 1, 2, 3, 4, 5
+
+),
+
+exact_grain as (
+
+    {#- the target entered at the grain itself, exact (no division by days) -#}
+    select
+        metric_id,
+        grain,
+        period_start,
+        motion,
+        grain as entered_grain,
+        target as target_entered
+
+    from expanded
+    where specificity_rank = 1
+
+),
+
+candidates as (
+
+    select
+        exact_grain.metric_id,
+        exact_grain.grain,
+        exact_grain.period_start,
+        exact_grain.motion,
+        exact_grain.entered_grain,
+        exact_grain.target_entered,
+        0 as preference
+
+    from exact_grain
+
+    union all
+
+    select
+        rolled_to_each_grain.metric_id,
+        rolled_to_each_grain.grain,
+        rolled_to_each_grain.period_start,
+        rolled_to_each_grain.motion,
+        rolled_to_each_grain.entered_grain,
+        rolled_to_each_grain.target_entered,
+        case rolled_to_each_grain.entered_grain
+            when 'week' then 1
+            when 'month' then 2
+            when 'quarter' then 3
+        end as preference
+
+    from rolled_to_each_grain
+    inner join reporting_periods
+        on
+            rolled_to_each_grain.grain = reporting_periods.grain
+            and rolled_to_each_grain.period_start = reporting_periods.period_start
+            and rolled_to_each_grain.motion = reporting_periods.motion
+    where
+        rolled_to_each_grain.entered_grain != rolled_to_each_grain.grain
+        and rolled_to_each_grain.covered_days = reporting_periods.days_in_period
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by metric_id, grain, period_start, motion
+            order by preference
+        ) as preference_rank
+
+    from candidates
+
+),
+
+final as (
+
+    select
+        metric_id,
+        grain,
+        period_start,
+        motion,
+        target_entered,
+        entered_grain
+
+    from ranked
+    where preference_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{{ config(severity='warn') }}
+{#-
+    Warns (never fails, never overwrites) when an entered target contradicts the
+    value the top-down cascade implies for it by more than
+    var('kpi_target_cascade_tolerance') (relative), e.g. a meeting-held-rate
+    target of 0.9 where the pipeline target and the other rates need 0.8.
+-#}
+
+with
+
+targets as (
+
+    select * from {{ ref('int_kpi_targets_cascaded') }}
+
+),
+
+final as (
+
+    select
+        metric_id,
+        grain,
+        period_start,
+        motion,
+        target_entered,
+        target_cascaded,
+        (target_entered - target_cascaded) / abs(target_cascaded) as relative_difference
+
+    from targets
+    where
+        target_entered is not null
+        and target_cascaded is not null
+        and abs(target_entered - target_cascaded)
+        > {{ var('kpi_target_cascade_tolerance') }} * abs(target_cascaded)
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+"""The resolved tree: targets everywhere, status and trend as defined, the same
+numbers on every engine, and the demo's leak visible where it happened."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from harness import Engine
+
+TREE_COLUMNS = (
+    "metric_id, grain, cast(period_start as varchar), motion, period_state, actual, target, "
+    "target_source, direction, status, trend, previous_actual, pacing_target, pacing_ratio, "
+    "elapsed_days, period_end, is_additive"
+)
+STATUS_TOLERANCE = 0.05
+FLAT_BAND = 0.02
+
+
+def tree_rows(engine: Engine) -> list[dict[str, Any]]:
+    names = [
+        "metric_id", "grain", "period_start", "motion", "period_state", "actual", "target",
+        "target_source", "direction", "status", "trend", "previous_actual", "pacing_target",
+        "pacing_ratio", "elapsed_days",
+    ]  # fmt: skip
+    select = ", ".join(
+        ["tree." + name if name != "period_start" else "cast(tree.period_start as varchar)"
+         for name in names]
+        + ["definitions.is_additive", "tree.period_end - tree.period_start + 1"]
+    )  # fmt: skip
+    rows = engine.query(
+        f"select {select} from {engine.relation('marts', 'kpi_tree')} as tree "
+        f"inner join {engine.relation('marts', 'kpi_definitions')} as definitions "
+        "on tree.metric_id = definitions.metric_id"
+    )
+    return [dict(zip([*names, "is_additive", "days_in_period"], row, strict=True)) for row in rows]
+
+
+def close(left: float | None, right: float | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    return math.isclose(float(left), float(right), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_every_node_has_a_target_in_every_period(built_engine: Engine) -> None:
+    rows = tree_rows(built_engine)
+    assert len(rows) == 19 * 3 * (53 + 12 + 4)  # nodes x motions x (weeks + months + quarters)
+    missing = [
+        (r["metric_id"], r["grain"], r["period_start"], r["motion"])
+        for r in rows
+        if r["target"] is None
+    ]
+    assert missing == []
+    assert {r["target_source"] for r in rows} == {"entered", "cascaded"}
+
+
+def test_status_follows_target_tolerance_and_direction(built_engine: Engine) -> None:
+    checked = 0
+    for row in tree_rows(built_engine):
+        if row["period_state"] == "not_started":
+            assert row["status"] == "not_started" and row["actual"] is None
+            continue
+        if row["actual"] is None:
+            assert row["status"] == "no_data"
+            continue
+        sign = 1 if row["direction"] == "higher_is_better" else -1
+        reference = row["pacing_target"] if row["period_state"] == "in_progress" else row["target"]
+        performance = sign * (row["actual"] - reference) / abs(reference)
+        expected = (
+            "ahead" if performance > STATUS_TOLERANCE
+            else "behind" if performance < -STATUS_TOLERANCE
+            else "on_track"
+        )  # fmt: skip
+        assert row["status"] == expected, row
+        checked += 1
+    assert checked > 1000
+
+
+def test_trend_compares_with_the_previous_period_by_direction(built_engine: Engine) -> None:
+    checked = 0
+    for row in tree_rows(built_engine):
+        current = row["actual"]
+        if row["period_state"] == "in_progress" and row["is_additive"] and current is not None:
+            current = current * row["days_in_period"] / row["elapsed_days"]
+        previous = row["previous_actual"]
+        if current is None or previous is None:
+            assert row["trend"] is None
+            continue
+        if previous == 0:
+            continue
+        sign = 1 if row["direction"] == "higher_is_better" else -1
+        change = sign * (current - previous) / abs(previous)
+        expected = (
+            "improving" if change > FLAT_BAND else "declining" if change < -FLAT_BAND else "flat"
+        )
+        assert row["trend"] == expected, row
+        checked += 1
+    assert checked > 1000
+
+
+def test_pacing_prorates_additive_targets_in_the_period_in_progress(built_engine: Engine) -> None:
+    in_progress = [r for r in tree_rows(built_engine) if r["period_state"] == "in_progress"]
+    # the demo data ends on Sunday 2026-11-15: November and Q4 are in progress, no week is
+    assert {(r["grain"], r["period_start"]) for r in in_progress} == {
+        ("month", "2026-11-01"),
+        ("quarter", "2026-10-01"),
+    }
+    for row in in_progress:
+        share = row["elapsed_days"] / row["days_in_period"] if row["is_additive"] else 1
+        assert close(row["pacing_target"], row["target"] * share), row
+        if row["actual"] is not None:
+            assert close(row["pacing_ratio"], row["actual"] / row["pacing_target"]), row
+
+
+def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) -> None:
+    rows = {
+        r["period_start"]: r
+        for r in tree_rows(built_engine)
+        if r["metric_id"] == "meeting_held_rate"
+        and r["grain"] == "week"
+        and r["motion"] == "inbound"
+    }
+    for week in ("2026-10-05", "2026-10-12", "2026-10-19"):
+        assert rows[week]["status"] == "behind", rows[week]
+        assert rows[week]["trend"] == "declining", rows[week]
+    assert rows["2026-09-28"]["status"] == "on_track"
+
+
+def test_the_tree_is_the_same_on_every_engine(built_engines: dict[str, Engine]) -> None:
+    duckdb_rows, postgres_rows = (
+        {(r["metric_id"], r["grain"], r["period_start"], r["motion"]): r for r in tree_rows(engine)}
+        for engine in (built_engines["duckdb"], built_engines["postgres"])
+    )
+    assert duckdb_rows.keys() == postgres_rows.keys()
+    for key, left in duckdb_rows.items():
+        right = postgres_rows[key]
+        for column in ("actual", "target", "pacing_target", "previous_actual"):
+            assert close(left[column], right[column]), (key, column, left[column], right[column])
+        for column in ("status", "trend", "target_source", "period_state"):
+            assert left[column] == right[column], (key, column)
