@@ -33,13 +33,19 @@
     {%- if not checks -%}
         {{ return('') }}
     {%- endif -%}
+    {#- the first broken period of each broken node -#}
     {%- set query -%}
         select metric_id, grain, cast(period_start as {{ dbt.type_string() }}), motion, actual, combined
-        from ({{ checks | join(' union all ') }}) as identities
-        where abs(actual - combined)
-            > {{ var('kpi_identity_tolerance') }} * greatest(abs(actual), abs(combined))
-        order by 1, 2, 3, 4
-        limit 5
+        from (
+            select
+                identities.*,
+                row_number() over (partition by metric_id order by grain, period_start, motion) as n
+            from ({{ checks | join(' union all ') }}) as identities
+            where abs(actual - combined)
+                > {{ var('kpi_identity_tolerance') }} * greatest(abs(actual), abs(combined))
+        ) as violations
+        where n = 1
+        order by metric_id
     {%- endset -%}
     {%- set violations = run_query(query).rows -%}
     {%- if violations -%}
@@ -49,8 +55,8 @@
             {%- do lines.append("KPI definition error in metric '" ~ metric_id ~ "' [identity_broken]: actual "
                 ~ actual ~ " is not the " ~ nodes[metric_id].combine ~ " of its drivers ("
                 ~ nodes[metric_id].drivers | join(', ') ~ ") = " ~ combined ~ " in " ~ grain ~ " "
-                ~ period_start[:10] ~ " (" ~ motion ~ "); tolerance " ~ var('kpi_identity_tolerance')
-                ~ " relative") -%}
+                ~ period_start[:10] ~ " (" ~ motion ~ "), the first such period; tolerance "
+                ~ var('kpi_identity_tolerance') ~ " relative") -%}
         {%- endfor -%}
         {{ exceptions.raise_compiler_error(lines | join('\n')) }}
     {%- endif -%}
