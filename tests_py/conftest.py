@@ -18,7 +18,7 @@ import pytest
 from harness import REPO_ROOT, Engine, make_engine
 
 ENGINES = ["duckdb", "postgres"]
-DEMO_EVENTS = 150_000
+DEMO_EVENTS = 1_000_000  # the demo size: the targets in seeds/ are set for it
 
 
 @pytest.fixture(params=ENGINES)

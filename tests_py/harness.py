@@ -168,8 +168,19 @@ def run_dbt(
         finally:
             close_duckdb_handles()
     if expect_success and not result.success:
-        raise AssertionError(f"dbt {' '.join(args)} failed: {result.exception or result.result}")
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{failure_summary(result)}")
     return result
+
+
+def failure_summary(result: dbtRunnerResult) -> str:
+    """The exception, or each failed node's name and message: what a reader needs."""
+    if result.exception is not None:
+        return str(result.exception)
+    lines = []
+    for node_result in getattr(result.result, "results", None) or []:
+        if str(node_result.status) in ("error", "fail", "runtime error"):
+            lines.append(f"{node_result.node.name}: {node_result.message}")
+    return "\n".join(lines) or "dbt reported failure without a message"
 
 
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")

@@ -40,6 +40,13 @@ funnel_days as (
 
 ),
 
+benchmarks as (
+
+    select * from {{ ref('kpi_benchmarks') }}
+    where metric_id is not null
+
+),
+
 as_of as (
 
     -- var kpi_as_of_date when set, else the latest day with funnel events
@@ -104,7 +111,10 @@ with_values as (
         metric_values.denominator,
         targets.target,
         targets.target_source,
-        targets.entered_grain as target_entered_grain
+        targets.entered_grain as target_entered_grain,
+        benchmarks.benchmark,
+        benchmarks.low as benchmark_low,
+        benchmarks.high as benchmark_high
 
     from node_periods
     left join metric_values
@@ -113,6 +123,8 @@ with_values as (
             and node_periods.grain = metric_values.grain
             and node_periods.period_start = metric_values.period_start
             and node_periods.motion = metric_values.motion
+    left join benchmarks
+        on node_periods.metric_id = benchmarks.metric_id
     left join targets
         on
             node_periods.metric_id = targets.metric_id
@@ -225,7 +237,10 @@ final as (
         case when period_state = 'in_progress' then pacing_target end as pacing_target,
         case
             when period_state = 'in_progress' then actual / nullif(pacing_target, 0)
-        end as pacing_ratio
+        end as pacing_ratio,
+        benchmark,
+        benchmark_low,
+        benchmark_high
 
     from with_comparisons
 

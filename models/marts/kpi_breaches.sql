@@ -1,0 +1,195 @@
+{#-
+    Threshold breaches: every evaluated period (complete or in progress) in
+    which a rule of seeds/kpi_thresholds.csv fires for a tree node, with the
+    owner and the agreed action, the first period of the current run of
+    breaches and how many periods in a row it has lasted.
+      pct_behind_target      more than `threshold` behind target (direction-aware;
+                             an additive metric in progress against the prorated target)
+      consecutive_declines   `periods` or more straight declining periods
+      below_benchmark_floor  under the bottom of the metric's benchmark band
+      above_benchmark_ceiling over its top
+-#}
+{%- do kpi_tree.validate_thresholds(ref('kpi_thresholds'), ref('kpi_benchmarks')) %}
+
+with
+
+tree as (
+
+    select * from {{ ref('kpi_tree') }}
+
+),
+
+thresholds as (
+
+    select * from {{ ref('kpi_thresholds') }}
+
+),
+
+evaluated_periods as (
+
+    select
+        *,
+        -- direction-aware: positive when worse than the target (the prorated one in progress)
+        case when direction = 'higher_is_better' then -1 else 1 end
+        * (actual - coalesce(pacing_target, target))
+        / nullif(abs(coalesce(pacing_target, target)), 0) as fraction_behind_target
+
+    from tree
+    where period_state != 'not_started'
+
+),
+
+decline_runs as (
+
+    {#- runs of declining periods: a new group starts at every period that is not declining -#}
+    select
+        *,
+        sum(case when trend = 'declining' then 0 else 1 end) over (
+            partition by metric_id, grain, motion
+            order by period_start
+            rows between unbounded preceding and current row
+        ) as decline_group
+
+    from evaluated_periods
+
+),
+
+period_streaks as (
+
+    select
+        *,
+        case
+            when trend = 'declining'
+                then row_number() over (
+                    partition by metric_id, grain, motion, decline_group
+                    order by period_start
+                ) - case when decline_group > 0 then 1 else 0 end
+            else 0
+        end as declining_periods_in_a_row
+
+    from decline_runs
+
+),
+
+checks as (
+
+    select
+        thresholds.threshold_id,
+        thresholds.rule,
+        thresholds.severity,
+        thresholds.action,
+        period_streaks.tree,
+        period_streaks.metric_id,
+        period_streaks.label,
+        period_streaks.owner,
+        period_streaks.motion,
+        period_streaks.grain,
+        period_streaks.period_start,
+        period_streaks.period_end,
+        period_streaks.period_state,
+        period_streaks.actual,
+        period_streaks.target,
+        case thresholds.rule
+            when 'pct_behind_target' then period_streaks.fraction_behind_target
+            when 'consecutive_declines' then period_streaks.declining_periods_in_a_row
+            else period_streaks.actual
+        end as observed,
+        case thresholds.rule
+            when 'pct_behind_target' then cast(thresholds.threshold as {{ kpi_tree.type_double() }})
+            when 'consecutive_declines'
+                then cast(thresholds.periods as {{ kpi_tree.type_double() }})
+            when 'below_benchmark_floor' then period_streaks.benchmark_low
+            when 'above_benchmark_ceiling' then period_streaks.benchmark_high
+        end as threshold
+
+    from thresholds
+    inner join period_streaks
+        on
+            thresholds.metric_id = period_streaks.metric_id
+            and thresholds.grain = period_streaks.grain
+            and (thresholds.motion is null or thresholds.motion = period_streaks.motion)
+
+),
+
+flagged as (
+
+    select
+        *,
+        coalesce(
+            case rule
+                when 'pct_behind_target' then observed > threshold
+                when 'consecutive_declines' then observed >= threshold
+                when 'below_benchmark_floor' then observed < threshold
+                when 'above_benchmark_ceiling' then observed > threshold
+            end,
+            false
+        ) as is_breach
+
+    from checks
+
+),
+
+breach_runs as (
+
+    {#- runs of breaching periods: a new group starts at every period without a breach -#}
+    select
+        *,
+        sum(case when is_breach then 0 else 1 end) over (
+            partition by threshold_id, motion
+            order by period_start
+            rows between unbounded preceding and current row
+        ) as breach_group
+
+    from flagged
+
+),
+
+with_streaks as (
+
+    select
+        *,
+        min(case when is_breach then period_start end) over (
+            partition by threshold_id, motion, breach_group
+        ) as first_breached_period,
+        sum(case when is_breach then 1 else 0 end) over (
+            partition by threshold_id, motion, breach_group
+            order by period_start
+            rows between unbounded preceding and current row
+        ) as consecutive_periods_in_breach,
+        max(period_start) over (partition by grain) as latest_evaluated_period
+
+    from breach_runs
+
+),
+
+final as (
+
+    select
+        {{ kpi_tree.surrogate_key(['threshold_id', 'motion', 'period_start']) }} as breach_id,
+        threshold_id,
+        tree,
+        metric_id,
+        label,
+        motion,
+        grain,
+        period_start,
+        period_end,
+        period_state,
+        rule,
+        observed,
+        threshold,
+        actual,
+        target,
+        severity,
+        owner,
+        action,
+        first_breached_period,
+        cast(consecutive_periods_in_breach as integer) as consecutive_periods_in_breach,
+        period_start = latest_evaluated_period as is_open
+
+    from with_streaks
+    where is_breach
+
+)
+
+select * from final
