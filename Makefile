@@ -12,15 +12,15 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 DEMO_EVENTS ?= 1000000
 DEMO_SEED ?= 42
-TEST_EVENTS ?= 200000
+TEST_EVENTS ?= 50000
 TEST_RAW_DIR := target/test-raw
 TEST_DUCKDB := target/test.duckdb
 
-.PHONY: demo test install install-dev data build summary lint sql-lint py-lint \
+.PHONY: demo test install install-dev data build summary export lint sql-lint py-lint \
 	test-data build-duckdb-test build-postgres-test pytest clean
 
-## demo: set up, generate demo data, build the project on DuckDB, print a summary
-demo: install data build summary
+## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
+demo: install data build summary export
 
 ## test: lint, build on DuckDB and on PostgreSQL, then pytest
 test: install-dev lint build-duckdb-test build-postgres-test pytest
@@ -49,6 +49,9 @@ build: install
 
 summary: install
 	$(DBT) run-operation print_load_summary --quiet
+
+export: install
+	$(BIN)/python scripts/export_tree.py --output-dir output
 
 lint: sql-lint py-lint
 

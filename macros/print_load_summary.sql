@@ -20,8 +20,8 @@
         {{ print('  %-45s %12d' | format(relation.identifier, row_count)) }}
     {%- endfor %}
     {%- set duplicates = run_query(
-        'select count(*) from ' ~ ref('base_marketing__funnel_events')
-        ~ " where load_outcome = 'duplicate'"
+        'select count(*) - count(distinct event_id) from ' ~ ref('base_marketing__funnel_events')
+        ~ ' where rejection_reason is null'
     ).columns[0].values()[0] %}
     {{ print('  %-45s %12d' | format('re-sent funnel events (older versions)', duplicates)) }}
     {{ print('Rejected rows, by reason') }}

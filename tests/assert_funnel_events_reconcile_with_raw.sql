@@ -20,9 +20,10 @@ loaded_rows as (
 
 duplicate_rows as (
 
-    select count(*) as row_count
+    {#- older versions of re-sent valid events: valid rows beyond one per event_id -#}
+    select count(*) - count(distinct event_id) as row_count
     from {{ ref('base_marketing__funnel_events') }}
-    where load_outcome = 'duplicate'
+    where rejection_reason is null
 
 ),
 

@@ -39,7 +39,8 @@ KEY_TESTS = {"unique", "unique_combination_of_columns"}
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("structure")
-    run_dbt(["parse"], {"KPI_DUCKDB_PATH": str(target / "parse.duckdb")}, target)
+    env = {"KPI_DUCKDB_PATH": str(target / "parse.duckdb"), "KPI_SCHEMA": "kpi"}
+    run_dbt(["parse"], {**env, "KPI_RAW_SCHEMA": "raw"}, target)
     return json.loads((target / "manifest.json").read_text())
 
 
@@ -139,3 +140,15 @@ def test_view_chains_are_short(manifest: dict[str, Any]) -> None:
 
     for node_id in all_models:
         assert view_depth(node_id) <= 5, f"{all_models[node_id]['name']} ends a chain of views"
+
+
+def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None:
+    schemas = {folder(node): set() for node in models(manifest).values()}
+    for node in models(manifest).values():
+        schemas[folder(node)].add(node["schema"])
+    assert schemas == {
+        layer: {f"kpi_{layer}"}
+        for layer in ("staging", "intermediate", "semantic", "metrics", "marts")
+    }
+    sources = {source["schema"] for source in manifest["sources"].values()}
+    assert sources == {"raw"}

@@ -334,8 +334,9 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: Engine, tmp_path: 
 
     raw_count = len(FIXTURE_ROWS) + 4
     duplicates = engine.query(
-        f"select count(*) from {engine.relation('staging', 'base_marketing__funnel_events')} "
-        "where load_outcome = 'duplicate'"
+        "select count(*) - count(distinct event_id) "
+        f"from {engine.relation('staging', 'base_marketing__funnel_events')} "
+        "where rejection_reason is null"
     )[0][0]
     assert duplicates == 2
     assert len(loaded) + duplicates + len(rejected) == raw_count

@@ -58,7 +58,8 @@
             'drivers': [],
         }}) -%}
     {%- endfor -%}
-    {%- for node in nodes.values() if node.parent and node.role == 'driver' -%}
+    {#- drivers in name order: the parse order of metrics is not stable -#}
+    {%- for node in nodes.values() | sort(attribute='metric_id') if node.parent and node.role == 'driver' -%}
         {%- do nodes[node.parent].drivers.append(node.metric_id) -%}
     {%- endfor -%}
     {%- for node in nodes.values() -%}

@@ -27,7 +27,7 @@ final as (
         ingested_at
 
     from funnel_events
-    where load_outcome = 'rejected'
+    where rejection_reason is not null
 
 )
 

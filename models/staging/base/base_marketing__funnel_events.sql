@@ -1,9 +1,9 @@
 {#-
     Every raw funnel event row, typed and normalised, with the verdict staging
-    acts on: load_outcome is 'loaded' (the latest version of a valid event),
-    'duplicate' (an older version of a valid event that was re-sent) or
-    'rejected' (rejection_reason says why). Nothing is filtered here, so the
-    three outcomes always add up to the raw row count.
+    acts on: rejection_reason is null for a valid row, else the first rule the
+    row breaks. Nothing is filtered here. Valid rows go on to
+    stg_marketing__funnel_events (one row per event_id, the latest version),
+    the others to stg_marketing__funnel_events_rejected.
 -#}
 
 with
@@ -66,24 +66,6 @@ classified as (
 
 ),
 
-versioned as (
-
-    select
-        *,
-        -- rank valid versions among themselves only: a rejected re-send must
-        -- never push the valid version of the same event out
-        case
-            when rejection_reason is null
-                then row_number() over (
-                    partition by event_id, rejection_reason is null
-                    order by ingested_at desc, occurred_at desc
-                )
-        end as version_rank
-
-    from classified
-
-),
-
 final as (
 
     select
@@ -100,14 +82,9 @@ final as (
         currency,
         source_system,
         ingested_at,
-        rejection_reason,
-        case
-            when rejection_reason is not null then 'rejected'
-            when version_rank = 1 then 'loaded'
-            else 'duplicate'
-        end as load_outcome
+        rejection_reason
 
-    from versioned
+    from classified
 
 )
 
