@@ -4,10 +4,26 @@
     names the metric and the rule it breaks.
 -#}
 
+{% macro definition_error(metric_name, rule, detail) -%}
+    {#- The one shape of every definition error: metric, rule, what is wrong. -#}
+    {{ return("KPI definition error in metric '" ~ metric_name ~ "' [" ~ rule ~ "]: " ~ detail) }}
+{%- endmacro %}
+
+
 {% macro fail(metric_name, rule, detail) -%}
-    {{ exceptions.raise_compiler_error(
-        "KPI definition error in metric '" ~ metric_name ~ "' [" ~ rule ~ "]: " ~ detail
-    ) }}
+    {{ exceptions.raise_compiler_error(kpi_tree.definition_error(metric_name, rule, detail)) }}
+{%- endmacro %}
+
+
+{% macro fail_all(errors) -%}
+    {#- errors: [metric, rule, detail] triples; raises once, listing every one. -#}
+    {%- if errors -%}
+        {%- set lines = [] -%}
+        {%- for metric_name, rule, detail in errors -%}
+            {%- do lines.append(kpi_tree.definition_error(metric_name, rule, detail)) -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(lines | join('\n')) }}
+    {%- endif -%}
 {%- endmacro %}
 
 

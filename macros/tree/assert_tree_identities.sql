@@ -48,16 +48,13 @@
         order by metric_id
     {%- endset -%}
     {%- set violations = run_query(query).rows -%}
-    {%- if violations -%}
-        {%- set nodes = kpi_tree.kpi_nodes() -%}
-        {%- set lines = [] -%}
-        {%- for metric_id, grain, period_start, motion, actual, combined in violations -%}
-            {%- do lines.append("KPI definition error in metric '" ~ metric_id ~ "' [identity_broken]: actual "
-                ~ actual ~ " is not the " ~ nodes[metric_id].combine ~ " of its drivers ("
-                ~ nodes[metric_id].drivers | join(', ') ~ ") = " ~ combined ~ " in " ~ grain ~ " "
-                ~ period_start[:10] ~ " (" ~ motion ~ "), the first such period; tolerance "
-                ~ var('kpi_identity_tolerance') ~ " relative") -%}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error(lines | join('\n')) }}
-    {%- endif -%}
+    {%- set nodes = kpi_tree.kpi_nodes() -%}
+    {%- set errors = [] -%}
+    {%- for metric_id, grain, period_start, motion, actual, combined in violations -%}
+        {%- do errors.append([metric_id, 'identity_broken', "actual " ~ actual ~ " is not the "
+            ~ nodes[metric_id].combine ~ " of its drivers (" ~ nodes[metric_id].drivers | join(', ')
+            ~ ") = " ~ combined ~ " in " ~ grain ~ " " ~ period_start[:10] ~ " (" ~ motion
+            ~ "), the first such period; tolerance " ~ var('kpi_identity_tolerance') ~ " relative"]) -%}
+    {%- endfor -%}
+    {%- do kpi_tree.fail_all(errors) -%}
 {%- endmacro %}

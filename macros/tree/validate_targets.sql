@@ -70,13 +70,7 @@
         {%- endif -%}
         {%- do seen.update({key: true}) -%}
     {%- endfor -%}
-    {%- if errors -%}
-        {%- set lines = [] -%}
-        {%- for metric_id, rule, detail in errors -%}
-            {%- do lines.append("KPI definition error in metric '" ~ metric_id ~ "' [" ~ rule ~ "]: " ~ detail) -%}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error(lines | join('\n')) }}
-    {%- endif -%}
+    {%- do kpi_tree.fail_all(errors) -%}
 {%- endmacro %}
 
 
