@@ -44,8 +44,10 @@ data: install
 	$(BIN)/python scripts/generate_demo_data.py --events $(DEMO_EVENTS) --seed $(DEMO_SEED) \
 		--output-dir data/raw
 
+# The demo (and the test builds) replace their raw data wholesale, so they rebuild
+# the incremental staging from scratch; a production schedule runs plain `dbt build`.
 build: install
-	$(DBT) build
+	$(DBT) build --full-refresh
 
 summary: install
 	$(DBT) run-operation print_load_summary --quiet
@@ -68,11 +70,11 @@ test-data: install-dev
 		--output-dir $(TEST_RAW_DIR) --quiet
 
 build-duckdb-test: test-data
-	KPI_RAW_DIR=$(TEST_RAW_DIR) KPI_DUCKDB_PATH=$(TEST_DUCKDB) $(DBT) build --target duckdb
+	KPI_RAW_DIR=$(TEST_RAW_DIR) KPI_DUCKDB_PATH=$(TEST_DUCKDB) $(DBT) build --target duckdb --full-refresh
 
 build-postgres-test: test-data
 	$(BIN)/python scripts/load_raw_to_postgres.py --input-dir $(TEST_RAW_DIR) --mode replace
-	$(DBT) build --target postgres
+	$(DBT) build --target postgres --full-refresh
 
 pytest: install-dev
 	$(BIN)/pytest tests_py
