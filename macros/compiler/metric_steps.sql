@@ -40,6 +40,7 @@
         'semantic_model': semantic_model,
         'measure': measure,
         'table': table,
+        'time_sql': kpi_tree.qualify(time_column, table),
         'day_sql': 'cast(' ~ kpi_tree.qualify(time_column, table) ~ ' as date)',
         'motion_sql': kpi_tree.qualify(motion_column, table),
         'value_sql': kpi_tree.qualify(measure.expr or measure.name, table),
@@ -218,6 +219,7 @@
     {%- set base_events_sql -%}
     select
         {{ base_entity }} as entity_id,
+        {{ base.time_sql }} as base_at,
         {{ base.day_sql }} as base_date,
         {{ base.motion_sql }} as motion,
         {{ base.value_sql }} as base_value
@@ -250,9 +252,11 @@
         base_events.base_date,
         base_events.motion,
         conversion_events.conversion_value,
+        -- the latest base event; on the same day, the later one (MetricFlow
+        -- compares days and leaves same-day ties to chance)
         row_number() over (
             partition by conversion_events.conversion_event_number
-            order by base_events.base_date desc
+            order by base_events.base_date desc, base_events.base_at desc, base_events.motion
         ) as base_event_rank
 
     from {{ prefix }}conversion_events as conversion_events
