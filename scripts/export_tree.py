@@ -666,6 +666,24 @@ def breach_period(breach: Breach) -> str:
 # --------------------------------------------------------------------------- JSON and CSV
 
 
+BREACH_HEADER = ["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"]
+
+
+def breach_cells(breach: Breach, export: Export) -> list[str | None]:
+    """A breach as the text of one table row (Markdown and HTML escape it their own way)."""
+    unit = export.unit_of(breach.metric_id)
+    return [
+        breach.severity,
+        breach.label,
+        breach_period(breach),
+        breach.rule,
+        format_rule_value(breach.rule, breach.observed, unit),
+        format_rule_value(breach.rule, breach.threshold, unit),
+        breach.owner,
+        breach.action,
+    ]
+
+
 def iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -878,21 +896,8 @@ def render_markdown(export: Export) -> str:
         lines.append("No attribution for this period.")
     lines += ["", "## Breaches", ""]
     if export.breaches:
-        rows = [
-            [
-                md(b.severity),
-                md(b.label),
-                md(breach_period(b)),
-                md(b.rule),
-                md(format_rule_value(b.rule, b.observed, export.unit_of(b.metric_id))),
-                md(format_rule_value(b.rule, b.threshold, export.unit_of(b.metric_id))),
-                md(b.owner),
-                md(b.action),
-            ]
-            for b in export.breaches
-        ]
-        header = ["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner"]
-        lines += markdown_table([*header, "Action"], rows)
+        rows = [[md(cell) for cell in breach_cells(b, export)] for b in export.breaches]
+        lines += markdown_table(BREACH_HEADER, rows)
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -1003,23 +1008,10 @@ def render_html(export: Export) -> str:
         for item in export.where_to_look_first
     ]
     breach_rows = [
-        (
-            {"data-severity": b.severity},
-            [
-                esc(b.severity),
-                esc(b.label),
-                esc(breach_period(b)),
-                esc(b.rule),
-                esc(format_rule_value(b.rule, b.observed, export.unit_of(b.metric_id))),
-                esc(format_rule_value(b.rule, b.threshold, export.unit_of(b.metric_id))),
-                esc(b.owner),
-                esc(b.action),
-            ],
-        )
+        ({"data-severity": b.severity}, [esc(cell) for cell in breach_cells(b, export)])
         for b in export.breaches
     ]
     look_header = ["Rank", "Driver", "Owner", "Contribution", "Share of gap"]
-    breach_header = ["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner"]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -1041,7 +1033,7 @@ def render_html(export: Export) -> str:
             "<h2>Where to look first</h2>",
             html_table(look_header, look_rows) if look_rows else "<p>No attribution.</p>",
             "<h2>Breaches in this period</h2>",
-            html_table([*breach_header, "Action"], breach_rows) if breach_rows else "<p>None.</p>",
+            html_table(BREACH_HEADER, breach_rows) if breach_rows else "<p>None.</p>",
             "</body>",
             "</html>",
             "",
