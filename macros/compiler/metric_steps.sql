@@ -61,6 +61,26 @@
 {%- endmacro %}
 
 
+{% macro per_period_aggregate(from_sql, day_sql, motion_sql, aggregate_sql, where_sql='') -%}
+    {#- The one aggregation step of the compiler: rows joined to the calendar by
+        day, aggregated per grain, period and motion (rows only where data exists). -#}
+    {%- set step_sql -%}
+    select
+        calendar_periods.grain,
+        calendar_periods.period_start,
+        {{ motion_sql }} as motion,
+        {{ aggregate_sql }} as value
+
+    from {{ from_sql }}
+    inner join calendar_periods
+        on {{ day_sql }} = calendar_periods.date_day
+    {{- where_sql }}
+    group by 1, 2, 3
+    {%- endset -%}
+    {{ return(step_sql) }}
+{%- endmacro %}
+
+
 {% macro compile_simple_metric(plan, node, cte_name, input_filters) -%}
     {#- A measure aggregated per grain, period and motion (rows only where data exists). -#}
     {%- set measure_input = node.type_params.measure -%}
@@ -68,20 +88,13 @@
     {%- set filters = (node.filter.where_filters if node.filter else [])
         + (measure_input.filter.where_filters if measure_input.filter else [])
         + input_filters -%}
-    {%- set step_sql -%}
-    select
-        calendar_periods.grain,
-        calendar_periods.period_start,
-        {{ source.motion_sql }} as motion,
-        {{ kpi_tree.measure_aggregate(source.measure, source.value_sql, node.name) }} as value
-
-    from {{ source.table }}
-    inner join calendar_periods
-        on {{ source.day_sql }} = calendar_periods.date_day
-    {{- kpi_tree.where_clause(filters, source.semantic_model, source.table, node.name) }}
-    group by 1, 2, 3
-    {%- endset -%}
-    {%- do kpi_tree.add_step(plan, cte_name, step_sql) -%}
+    {%- do kpi_tree.add_step(plan, cte_name, kpi_tree.per_period_aggregate(
+        source.table,
+        source.day_sql,
+        source.motion_sql,
+        kpi_tree.measure_aggregate(source.measure, source.value_sql, node.name),
+        kpi_tree.where_clause(filters, source.semantic_model, source.table, node.name),
+    )) -%}
     {{ return({
         'cte': cte_name,
         'fill_nulls_with': measure_input.fill_nulls_with,
@@ -268,34 +281,20 @@
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, prefix ~ 'credited_conversions', credited_sql) -%}
 
-    {%- set base_by_period_sql -%}
-    select
-        calendar_periods.grain,
-        calendar_periods.period_start,
-        base_events.motion,
-        {{ kpi_tree.measure_aggregate(base.measure, 'base_events.base_value', node.name) }} as value
+    {%- do kpi_tree.add_step(plan, prefix ~ 'base_by_period', kpi_tree.per_period_aggregate(
+        prefix ~ 'base_events as base_events',
+        'base_events.base_date',
+        'base_events.motion',
+        kpi_tree.measure_aggregate(base.measure, 'base_events.base_value', node.name),
+    )) -%}
 
-    from {{ prefix }}base_events as base_events
-    inner join calendar_periods
-        on base_events.base_date = calendar_periods.date_day
-    group by 1, 2, 3
-    {%- endset -%}
-    {%- do kpi_tree.add_step(plan, prefix ~ 'base_by_period', base_by_period_sql) -%}
-
-    {%- set conversions_by_period_sql -%}
-    select
-        calendar_periods.grain,
-        calendar_periods.period_start,
-        credited.motion,
-        {{ kpi_tree.measure_aggregate(conversion.measure, 'credited.conversion_value', node.name) }} as value
-
-    from {{ prefix }}credited_conversions as credited
-    inner join calendar_periods
-        on credited.base_date = calendar_periods.date_day
-    where credited.base_event_rank = 1
-    group by 1, 2, 3
-    {%- endset -%}
-    {%- do kpi_tree.add_step(plan, prefix ~ 'conversions_by_period', conversions_by_period_sql) -%}
+    {%- do kpi_tree.add_step(plan, prefix ~ 'conversions_by_period', kpi_tree.per_period_aggregate(
+        prefix ~ 'credited_conversions as credited',
+        'credited.base_date',
+        'credited.motion',
+        kpi_tree.measure_aggregate(conversion.measure, 'credited.conversion_value', node.name),
+        '\n    where credited.base_event_rank = 1',
+    )) -%}
 
     {%- set conversions = kpi_tree.input_value(
         {'fill_nulls_with': params.conversion_measure.fill_nulls_with}, 'conversions.value') -%}

@@ -28,12 +28,14 @@
     {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
     {%- set float_type = kpi_tree.type_double() -%}
 
+    {#- a dense result already has a row per period and motion; a sparse one joins the spine -#}
+    {%- set spine = result.cte if result.is_dense else 'reporting_periods' -%}
     {%- set final_sql -%}
     select
         {{ kpi_tree.quote_string(metric_name) }} as metric_id,
-        {{ result.cte if result.is_dense else 'reporting_periods' }}.grain,
-        {{ result.cte if result.is_dense else 'reporting_periods' }}.period_start,
-        {{ result.cte if result.is_dense else 'reporting_periods' }}.motion,
+        {{ spine }}.grain,
+        {{ spine }}.period_start,
+        {{ spine }}.motion,
         cast({{ kpi_tree.input_value(result, result.cte ~ '.value') }} as {{ float_type }}) as value,
         cast({{ result.cte ~ '.numerator' if result.has_fraction else 'null' }} as {{ float_type }}) as numerator,
         cast({{ result.cte ~ '.denominator' if result.has_fraction else 'null' }} as {{ float_type }}) as denominator

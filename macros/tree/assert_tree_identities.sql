@@ -11,8 +11,9 @@
     {%- if not execute or load_relation(metric_values) is none -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set nodes = kpi_tree.kpi_nodes() -%}
     {%- set checks = [] -%}
-    {%- for node in kpi_tree.kpi_nodes().values() if node.combine -%}
+    {%- for node in nodes.values() if node.combine -%}
         {%- set operator = ' * ' if node.combine == 'product' else ' + ' -%}
         {%- set joins = [] -%}
         {%- set terms = [] -%}
@@ -48,7 +49,6 @@
         order by metric_id
     {%- endset -%}
     {%- set violations = run_query(query).rows -%}
-    {%- set nodes = kpi_tree.kpi_nodes() -%}
     {%- set errors = [] -%}
     {%- for metric_id, grain, period_start, motion, actual, combined in violations -%}
         {%- do errors.append([metric_id, 'identity_broken', "actual " ~ actual ~ " is not the "

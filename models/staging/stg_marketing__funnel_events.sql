@@ -23,7 +23,7 @@ funnel_events as (
 
 ),
 
--- sqlfluff cannot lay out a CTE that exists in one branch only
+-- the linter cannot lay out a CTE that exists in one branch only
 -- noqa: disable=LT02
 {% if is_incremental() %}
 -- only the rows ingested since the last load, less the lookback
