@@ -2,7 +2,7 @@
     Every tree metric's view, stacked: one row per metric, grain, period and
     motion. The views are listed here so that dbt knows the lineage; a tree
     metric whose view is missing from this list fails the run
-    (rule missing_from_metric_values, macros/validate_kpi_definitions.sql).
+    (rule missing_from_metric_values, macros/validation/validate_kpi_definitions.sql).
 -#}
 
 {{ kpi_tree.union_metric_views([

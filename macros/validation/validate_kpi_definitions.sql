@@ -6,7 +6,7 @@
         KPI definition error in metric 'meetings_held' [missing_owner]: ...
 
     Rules on data (targets are numbers, identities hold) are checked where the
-    data is: macros/tree/validate_targets.sql and the kpi_tree identity check.
+    data is: macros/validation/validate_targets.sql and the kpi_tree identity check.
 -#}
 
 {% macro validate_kpi_definitions() -%}
