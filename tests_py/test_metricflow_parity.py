@@ -83,7 +83,8 @@ def test_metric_views_match_metricflow(built_engine: Engine, tmp_path: Path) -> 
     for metric in metrics:
         for period_start, motion, value in built_engine.query(
             f"select cast(period_start as varchar), motion, value "
-            f"from {built_engine.relation('metrics', metric)} where grain = 'month'"
+            f"from {built_engine.relation('metrics', metric)} "
+            "where grain = 'month' and breakdown = 'motion'"
         ):
             view_values[(metric, str(period_start)[:10], motion)] = value
 
@@ -133,7 +134,7 @@ def test_the_conversion_metric_matches_metricflow_but_for_same_day_ties(
         (str(period)[:10], motion): value
         for period, motion, value in built_engine.query(
             f"select period_start, motion, value from {built_engine.relation('metrics', metric)} "
-            "where grain = 'month'"
+            "where grain = 'month' and breakdown = 'motion'"
         )
     }
     tied = {

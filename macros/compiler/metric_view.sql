@@ -4,53 +4,122 @@
     semantic model -> model); at execute time it reads the metric's definition
     from the parsed semantic layer and writes its SQL, one CTE per step:
 
-        import CTEs (the semantic models' tables, the calendar)
-        -> one CTE per input metric, aggregated per grain, period and motion
-        -> the metric itself -> final
+        imports         the time spine and the semantic models' tables
+        calendar        the grains, and the time spine's periods at each grain
+        per input       its rows with their period and breakdown columns
+                        -> aggregated per grain, period and breakdown (grouping sets)
+        per metric      inputs stacked and pivoted (no joins, so NULL dimension
+                        values group like any other) -> the metric's value
+        densified       every period of the calendar for every breakdown member
+                        seen in the data -> final
 
-    Output columns: metric_id, grain, period_start, motion, value, numerator,
-    denominator (numerator and denominator on ratio and conversion metrics).
-    Metric views read the shared daily aggregates, never the raw events.
+    Output (one row per grain, period_start, breakdown and dimension values):
+        metric_id, grain, period_start, breakdown, <one column per dimension>,
+        value, numerator, denominator
+    `breakdown` names the dimensions the row is broken down by ('total' for none,
+    'motion', 'motion,channel'); the other dimension columns are null on it.
 -#}
 
-{% macro metric_view(metric_name) -%}
+{% macro metric_view(metric_name, breakdowns=none, grains=none) -%}
     {%- do metric(metric_name) -%}
-    {%- set calendar_periods = ref('int_calendar_periods') -%}
-    {%- set reporting_periods = ref('int_reporting_periods') -%}
+    {%- do kpi_tree.record_compiler_lineage() -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-
     {%- set node = kpi_tree.metric_node(metric_name) -%}
-    {%- set plan = namespace(imports=[], steps=[], compiled={}, top=metric_name) -%}
-    {%- do kpi_tree.add_import(plan, 'calendar_periods', calendar_periods) -%}
-    {%- do kpi_tree.add_import(plan, 'reporting_periods', reporting_periods) -%}
-    {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
-    {%- set float_type = kpi_tree.type_double() -%}
+    {%- set requested = breakdowns if breakdowns is not none else kpi_tree.default_breakdowns(node) -%}
+    {%- set plan = kpi_tree.new_plan(grains or kpi_tree.default_grains(), requested, metric_name) -%}
+    {%- set reachable = kpi_tree.reachable_breakdowns(metric_name, requested) -%}
+    {%- if breakdowns is not none or (node.config.meta or {}).get('breakdowns') is not none -%}
+        {#- breakdowns the metric declares must all be reachable -#}
+        {%- for breakdown in requested if breakdown not in reachable -%}
+            {{ kpi_tree.fail(metric_name, 'unreachable_breakdown', "breakdown by "
+                ~ kpi_tree.breakdown_label(breakdown) ~ " is not reachable from every semantic model of the metric") }}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do kpi_tree.add_metric_output(plan, metric_name) -%}
+    {%- do kpi_tree.add_step(plan, 'final', 'select * from ' ~ metric_name ~ '__dense') -%}
+    {{ return(kpi_tree.render_plan(plan, [node])) }}
+{%- endmacro %}
 
-    {#- a dense result already has a row per period and motion; a sparse one joins the spine -#}
-    {%- set spine = result.cte if result.is_dense else 'reporting_periods' -%}
-    {%- set final_sql -%}
-    select
-        {{ kpi_tree.quote_string(metric_name) }} as metric_id,
-        {{ spine }}.grain,
-        {{ spine }}.period_start,
-        {{ spine }}.motion,
-        cast({{ kpi_tree.input_value(result, result.cte ~ '.value') }} as {{ float_type }}) as value,
-        cast({{ result.cte ~ '.numerator' if result.has_fraction else 'null' }} as {{ float_type }}) as numerator,
-        cast({{ result.cte ~ '.denominator' if result.has_fraction else 'null' }} as {{ float_type }}) as denominator
 
-    {% if result.is_dense -%}
-    from {{ result.cte }}
-    {%- else -%}
-    from reporting_periods
-    left join {{ result.cte }}
-        {{ kpi_tree.period_join_condition('reporting_periods', result.cte) }}
-    {%- endif %}
-    {%- endset -%}
-    {%- do plan.steps.append({'name': 'final', 'sql': final_sql}) -%}
+{% macro metric_query(metric_names, breakdowns, grains, dimensions=none) -%}
+    {#-
+        One SELECT with the values of several metrics, stacked, for a model that
+        needs them together (the KPI tree). Same steps and columns as a view; inputs
+        the metrics share are computed once. `dimensions` fixes the dimension
+        columns (default: every name in `breakdowns`). The calling model records
+        its own lineage (metric() at parse time). Execute time only.
+    -#}
+    {%- set plan = kpi_tree.new_plan(grains, breakdowns, none, dimensions) -%}
+    {%- set nodes = [] -%}
+    {%- set selects = [] -%}
+    {%- for metric_name in metric_names | unique -%}
+        {%- do nodes.append(kpi_tree.metric_node(metric_name)) -%}
+        {%- do kpi_tree.add_metric_output(plan, metric_name) -%}
+        {%- do selects.append('select * from ' ~ metric_name ~ '__dense') -%}
+    {%- endfor -%}
+    {%- if not selects -%}
+        {{ kpi_tree.fail('(none)', 'no_metrics', 'metric_query needs at least one metric') }}
+    {%- endif -%}
+    {%- do kpi_tree.add_step(plan, 'final', selects | join('\n    union all\n    ')) -%}
+    {{ return(kpi_tree.render_plan(plan, nodes)) }}
+{%- endmacro %}
 
-    {{ return(kpi_tree.render_plan(plan, node)) }}
+
+{% macro record_compiler_lineage() -%}
+    {#- Parse-time edges every compiled model needs: the time spine, and the
+        models named in var('metric_views_depend_on') (a project can make its
+        views wait for checks that must pass first). -#}
+    {%- do ref(var('metric_time_spine', 'metricflow_time_spine')) -%}
+    {%- for model_name in var('metric_views_depend_on', []) -%}
+        {%- do ref(model_name) -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro default_breakdowns(node) -%}
+    {#- A metric's breakdowns: its config.meta.breakdowns, else var('metric_view_breakdowns')
+        (default: the total only). Each is a list of group-by names. -#}
+    {%- set declared = (node.config.meta or {}).get('breakdowns') -%}
+    {{ return(declared if declared is not none else var('metric_view_breakdowns', [[]])) }}
+{%- endmacro %}
+
+
+{% macro new_plan(grains, breakdowns, top=none, dimensions=none) -%}
+    {#- An empty plan: its imports (the time spine), the calendar steps, and what
+        every step needs to know (grains, breakdowns, dimension columns). -#}
+    {%- set spine_model = var('metric_time_spine', 'metricflow_time_spine') -%}
+    {%- set spine_node = kpi_tree.model_node(spine_model) -%}
+    {%- set spine_config = spine_node.time_spine or {} -%}
+    {%- set columns = namespace(names=[]) -%}
+    {%- for breakdown in breakdowns -%}
+        {%- for name in breakdown if name not in columns.names -%}
+            {%- set columns.names = columns.names + [kpi_tree.safe_identifier(name, top or '(query)', 'dimension')] -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set plan = namespace(
+        imports=[],
+        steps=[],
+        compiled={},
+        top=top,
+        grains=kpi_tree.check_grains(grains, top or '(query)'),
+        breakdowns=breakdowns,
+        dimensions=dimensions if dimensions is not none else columns.names,
+        time_spine_column=spine_config.get('standard_granularity_column') or 'date_day',
+    ) -%}
+    {%- do kpi_tree.add_import(plan, 'time_spine', ref(spine_model)) -%}
+    {%- do kpi_tree.add_calendar(plan) -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
+
+{% macro model_node(model_name) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name -%}
+        {{ return(node) }}
+    {%- endfor -%}
+    {{ kpi_tree.fail(model_name, 'missing_time_spine', "no model named '" ~ model_name
+        ~ "' (var metric_time_spine names the time spine model)") }}
 {%- endmacro %}
 
 
@@ -66,10 +135,11 @@
 {%- endmacro %}
 
 
-{% macro render_plan(plan, node) -%}
--- {{ node.name }}: {{ node.label }} ({{ node.type }} metric)
--- Generated by kpi_tree.metric_view from {{ node.original_file_path }};
--- change the definition there, not this SQL.
+{% macro render_plan(plan, nodes) -%}
+{%- for node in nodes %}
+-- {{ node.name }}: {{ (node.label or node.name) | replace('\n', ' ') }} ({{ node.type }} metric, {{ node.original_file_path }})
+{%- endfor %}
+-- Generated by the kpi_tree metric compiler; change the definitions, not this SQL.
 
 with
 {% for cte in plan.imports + plan.steps %}
@@ -83,61 +153,70 @@ select * from final
 {% endmacro %}
 
 
-{% macro period_join_condition(left, right) -%}
-    {#- The join of two per-period relations, on grain, period and motion. -#}
-    {{ return(
-        'on\n            ' ~ left ~ '.grain = ' ~ right ~ '.grain'
-        ~ '\n            and ' ~ left ~ '.period_start = ' ~ right ~ '.period_start'
-        ~ '\n            and ' ~ left ~ '.motion = ' ~ right ~ '.motion'
-    ) }}
+{% macro add_metric_output(plan, metric_name) -%}
+    {#-
+        The metric's values densified: every period (of the calendar, and any the
+        data has outside it) for every breakdown member the metric has data for. A
+        period without data shows up with a null value, or the measure's
+        fill_nulls_with. Adds the steps <metric>__periods, <metric>__members and
+        <metric>__dense.
+    -#}
+    {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
+    {%- set values = result.cte -%}
+    {%- set periods_sql -%}
+    select grain, period_start from calendar__periods
+    union
+    select grain, period_start from {{ values }}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, metric_name ~ '__periods', periods_sql) -%}
+    {%- set members_sql -%}
+    select distinct
+        breakdown{% for column in plan.dimensions %},
+        {{ column }}
+        {%- endfor %}
+
+    from {{ values }}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, metric_name ~ '__members', members_sql) -%}
+    {%- set float_type = kpi_tree.type_double() -%}
+    {%- set dense_sql -%}
+    select
+        {{ kpi_tree.quote_string(metric_name) }} as metric_id,
+        periods.grain,
+        periods.period_start,
+        members.breakdown,
+        {%- for column in plan.dimensions %}
+        members.{{ column }},
+        {%- endfor %}
+        cast({{ kpi_tree.input_value(result, values ~ '.value') }} as {{ float_type }}) as value,
+        {%- if result.has_fraction %}
+        cast({{ values }}.numerator as {{ float_type }}) as numerator,
+        cast({{ values }}.denominator as {{ float_type }}) as denominator
+        {%- else %}
+        cast(null as {{ float_type }}) as numerator,
+        cast(null as {{ float_type }}) as denominator
+        {%- endif %}
+
+    from {{ metric_name }}__periods as periods
+    cross join {{ metric_name }}__members as members
+    left join {{ values }}
+        on periods.grain = {{ values }}.grain
+        and periods.period_start = {{ values }}.period_start
+        and members.breakdown = {{ values }}.breakdown
+        {%- for column in plan.dimensions %}
+        and {{ kpi_tree.null_safe_equal('members.' ~ column, values ~ '.' ~ column) }}
+        {%- endfor %}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, metric_name ~ '__dense', dense_sql) -%}
 {%- endmacro %}
 
 
 {% macro input_value(result, column) -%}
-    {#- A compiled metric's value as seen from a step that joins it: missing rows
+    {#- A compiled metric's value as seen from a step that reads it: missing rows
         (no data in the period) take the measure's fill_nulls_with, if any. -#}
     {%- if result.fill_nulls_with is not none -%}
         coalesce({{ column }}, {{ result.fill_nulls_with }})
     {%- else -%}
         {{ column }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{% macro compile_metric(plan, metric_name, input=none, referenced_by=none) -%}
-    {#-
-        Adds the steps that compute metric_name to the plan (once per distinct
-        input) and returns {cte, fill_nulls_with, has_fraction}: the CTE holding
-        grain, period_start, motion and value (plus numerator and denominator).
-    -#}
-    {%- set node = kpi_tree.metric_node(metric_name, referenced_by) -%}
-    {%- set cte_name = kpi_tree.safe_identifier(
-        (input.alias if input and input.alias else metric_name), metric_name, 'metric name or alias') -%}
-    {%- set input_filters = (input.filter.where_filters if input and input.filter else []) -%}
-    {%- if input_filters and not (input and input.alias) -%}
-        {{ kpi_tree.fail(referenced_by or metric_name, 'filtered_input_needs_alias',
-            "input metric '" ~ metric_name ~ "' has a filter: give it an alias") }}
-    {%- endif -%}
-    {%- if input and (input.offset_window or input.offset_to_grain) -%}
-        {{ kpi_tree.fail(referenced_by or metric_name, 'unsupported_offset',
-            "input metric '" ~ metric_name ~ "' uses an offset; metric views do not support offsets") }}
-    {%- endif -%}
-    {%- if cte_name in plan.compiled -%}
-        {{ return(plan.compiled[cte_name]) }}
-    {%- endif -%}
-
-    {%- if node.type == 'simple' -%}
-        {%- set result = kpi_tree.compile_simple_metric(plan, node, cte_name, input_filters) -%}
-    {%- elif node.type == 'ratio' -%}
-        {%- set result = kpi_tree.compile_ratio_metric(plan, node, cte_name) -%}
-    {%- elif node.type == 'derived' -%}
-        {%- set result = kpi_tree.compile_derived_metric(plan, node, cte_name) -%}
-    {%- elif node.type == 'conversion' -%}
-        {%- set result = kpi_tree.compile_conversion_metric(plan, node, cte_name) -%}
-    {%- else -%}
-        {{ kpi_tree.fail(metric_name, 'unsupported_metric_type',
-            "metric type '" ~ node.type ~ "' is not supported (simple, ratio, derived, conversion)") }}
-    {%- endif -%}
-    {%- do plan.compiled.update({cte_name: result}) -%}
-    {{ return(result) }}
 {%- endmacro %}

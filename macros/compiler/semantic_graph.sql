@@ -81,6 +81,95 @@
 {%- endmacro %}
 
 
+{% macro local_entities(semantic_model) -%}
+    {#- The entities whose dimensions live on this semantic model: its primary,
+        unique and natural entities (a foreign entity's dimensions live elsewhere). -#}
+    {%- set names = [] -%}
+    {%- for entity in semantic_model.entities if entity.type in ['primary', 'unique', 'natural'] -%}
+        {%- do names.append(entity.name) -%}
+    {%- endfor -%}
+    {%- if semantic_model.primary_entity and semantic_model.primary_entity not in names -%}
+        {%- do names.append(semantic_model.primary_entity) -%}
+    {%- endif -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{% macro group_by_sql(semantic_model, group_by_name) -%}
+    {#-
+        The SQL (unqualified) of a group-by name on a semantic model, or none when
+        the model cannot reach it: `entity` is any entity of the model;
+        `entity__dimension` a dimension of the model when the entity is one of its
+        own (primary, unique, natural).
+    -#}
+    {%- if '__' in group_by_name -%}
+        {%- set entity_name, dimension_name = group_by_name.rsplit('__', 1) -%}
+        {%- if entity_name in kpi_tree.local_entities(semantic_model) -%}
+            {%- for dimension in semantic_model.dimensions
+                if dimension.name == dimension_name and dimension.type == 'categorical' -%}
+                {{ return(dimension.expr or dimension.name) }}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- else -%}
+        {%- for entity in semantic_model.entities if entity.name == group_by_name -%}
+            {{ return(entity.expr or entity.name) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{% macro metric_semantic_models(metric_name, referenced_by=none) -%}
+    {#- The semantic models whose rows define the metric's breakdowns: a simple
+        metric's measure, every input of a ratio or derived metric, a conversion
+        metric's base measure (MetricFlow groups conversions by the base events). -#}
+    {%- set node = kpi_tree.metric_node(metric_name, referenced_by) -%}
+    {%- set params = node.type_params -%}
+    {%- set models = [] -%}
+    {%- if node.type in ['simple', 'cumulative'] -%}
+        {%- set measure_name = params.measure.name if params.measure else none -%}
+        {%- if measure_name -%}
+            {%- do models.append(kpi_tree.semantic_model_of_measure(measure_name, metric_name)[0]) -%}
+        {%- endif -%}
+    {%- elif node.type == 'conversion' -%}
+        {%- do models.append(kpi_tree.semantic_model_of_measure(
+            params.conversion_type_params.base_measure.name, metric_name)[0]) -%}
+    {%- else -%}
+        {%- set inputs = [params.numerator, params.denominator] if node.type == 'ratio' else params.metrics or [] -%}
+        {%- for input in inputs if input -%}
+            {%- do models.extend(kpi_tree.metric_semantic_models(input.name, metric_name)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(models) }}
+{%- endmacro %}
+
+
+{% macro reachable_breakdowns(metric_name, breakdowns) -%}
+    {#- The breakdowns (lists of group-by names) every semantic model of the metric can reach. -#}
+    {%- set models = kpi_tree.metric_semantic_models(metric_name) -%}
+    {%- set reachable = [] -%}
+    {%- for breakdown in breakdowns -%}
+        {%- set missing = namespace(count=0) -%}
+        {%- for semantic_model in models -%}
+            {%- for name in breakdown if kpi_tree.group_by_sql(semantic_model, name) is none -%}
+                {%- set missing.count = missing.count + 1 -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if missing.count == 0 -%}
+            {%- do reachable.append(breakdown) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(reachable) }}
+{%- endmacro %}
+
+
+{% macro breakdown_label(breakdown) -%}
+    {#- How a breakdown is named in the views' `breakdown` column: 'total', or its
+        group-by names joined by commas ('motion,channel'). -#}
+    {{ return(breakdown | join(',') if breakdown else 'total') }}
+{%- endmacro %}
+
+
 {% macro time_column(semantic_model, measure, metric_name) -%}
     {#- The SQL of the measure's aggregation time dimension (day granularity). -#}
     {%- set time_dimension_name = measure.agg_time_dimension

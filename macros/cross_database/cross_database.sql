@@ -96,3 +96,18 @@
 {% macro duckdb__product_aggregate(expression) -%}
     product({{ expression }})
 {%- endmacro %}
+
+
+{% macro null_safe_equal(left, right) -%}
+    {{ return(adapter.dispatch('null_safe_equal', 'kpi_tree')(left, right)) }}
+{%- endmacro %}
+
+{#- Equality that holds between two NULLs: joins on dimension values, where NULL
+    is a value like any other. -#}
+{% macro default__null_safe_equal(left, right) -%}
+    {{ left }} is not distinct from {{ right }}
+{%- endmacro %}
+
+{% macro spark__null_safe_equal(left, right) -%}
+    {{ left }} <=> {{ right }}
+{%- endmacro %}

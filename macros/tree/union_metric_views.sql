@@ -10,6 +10,7 @@ select
     numerator,
     denominator
 from {{ relation }}
+where breakdown = 'motion' and grain in ('week', 'month', 'quarter')
 {%- if not loop.last %}
 
 union all

@@ -1,6 +1,6 @@
 {#-
     The shared daily funnel facts every metric reads: one row per day, motion,
-    channel, account segment and event type. Built in one pass over the staged
+    channel, account segment, account region and event type. Built in one pass over the staged
     events, so adding a metric never adds a scan of the events. Meetings
     scheduled also carry the hours since the contact's latest demo request
     (speed to lead), summed so that the average stays exact at any grain.
@@ -43,6 +43,7 @@ events_with_segment as (
         events_with_lead_time.motion,
         events_with_lead_time.channel,
         coalesce(accounts.segment, 'unknown') as segment,
+        coalesce(accounts.region, 'unknown') as region,
         events_with_lead_time.event_type,
         events_with_lead_time.account_id,
         events_with_lead_time.contact_id,
@@ -71,6 +72,7 @@ aggregated as (
         motion,
         channel,
         segment,
+        region,
         event_type,
         count(*) as event_count,
         count(distinct account_id) as distinct_accounts,
@@ -80,7 +82,7 @@ aggregated as (
         coalesce(sum(hours_since_demo_request), 0) as hours_since_demo_request
 
     from events_with_segment
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
@@ -88,12 +90,13 @@ final as (
 
     select
         {{ kpi_tree.surrogate_key(
-            ['activity_date', 'motion', 'channel', 'segment', 'event_type']
+            ['activity_date', 'motion', 'channel', 'segment', 'region', 'event_type']
         ) }} as funnel_day_id,
         activity_date,
         motion,
         channel,
         segment,
+        region,
         event_type,
         event_count,
         distinct_accounts,
