@@ -53,7 +53,9 @@ summary: install
 	$(DBT) run-operation print_load_summary --quiet
 
 export: install
-	$(BIN)/python scripts/export_tree.py --output-dir output
+	$(BIN)/python scripts/export_tree.py --tree cross_motion --output-dir output
+	@echo
+	$(BIN)/python scripts/export_tree.py --tree inbound --output-dir output
 
 lint: sql-lint py-lint
 

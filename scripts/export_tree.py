@@ -1,8 +1,9 @@
 """Export the resolved KPI tree of one period: nested JSON, a Markdown report with a Mermaid
 diagram, a self-contained HTML page, and the period's threshold breaches as JSON and CSV.
 
-    python scripts/export_tree.py                      # latest complete month, inbound
-    python scripts/export_tree.py --grain week --period 2026-10-12 --motion abm
+    python scripts/export_tree.py                      # inbound tree, latest complete month
+    python scripts/export_tree.py --tree cross_motion  # all motions (the tree's scope: all)
+    python scripts/export_tree.py --grain week --period 2026-10-12 --motion inbound
     python scripts/export_tree.py --fail-on-breach critical --quiet   # for CI / alerting
 
 The marts are read through the project's configured dbt target (DuckDB or PostgreSQL, chosen
@@ -17,8 +18,9 @@ Files written into --output-dir, with <stem> = kpi_tree_<tree>_<motion>_<grain>_
   <stem>.md     Markdown: Mermaid flowchart, node table, where to look first, breaches
   <stem>.html   one self-contained HTML page (inline CSS, no scripts)
   breaches_<tree>_<motion>_<grain>_<period>.json / .csv
-                the breaches of this tree and motion whose period starts inside the exported
-                period, at any grain (a monthly export lists the weekly breaches of the month)
+                the breaches of the tree's metrics, at the motions its nodes read, whose period
+                starts inside the exported period, at any grain (a monthly export lists the
+                weekly breaches of the month)
 
 Exit codes: 0 exported; 1 exported, and --fail-on-breach found a breach of at least that
 severity; 2 nothing exported (project not built, no data for the period, bad arguments).
@@ -52,17 +54,17 @@ DBT_FRAMING = re.compile(r"\w+ Error( in .*)?")  # "Compilation Error", "Runtime
 TOP_LOOK_FIRST = 3
 
 TREE_COLUMNS = (
-    "metric_id", "label", "parent_metric_id", "role", "layer", "owner", "cadence",
+    "node_id", "metric_id", "metric_motion", "label", "parent_node_id", "role", "layer", "owner", "cadence",
     "unit", "direction", "period_start", "period_end", "period_state", "actual", "target",
     "target_source", "variance", "variance_pct", "status", "trend", "pacing_ratio", "benchmark",
     "benchmark_low", "benchmark_high", "actual_note",
 )  # fmt: skip
 ATTRIBUTION_COLUMNS = (
-    "metric_id", "attribution_level", "driver_metric_id", "driver_label", "driver_owner",
+    "node_id", "attribution_level", "driver_node_id", "driver_label", "driver_owner",
     "contribution", "share_of_gap", "where_to_look_rank",
 )  # fmt: skip
 BREACH_COLUMNS = (
-    "breach_id", "threshold_id", "tree", "metric_id", "label", "motion", "grain",
+    "breach_id", "threshold_id", "tree_id", "node_id", "metric_id", "label", "motion", "grain",
     "period_start", "period_end", "period_state", "rule", "observed", "threshold", "actual",
     "target", "severity", "owner", "action", "first_breached_period",
     "consecutive_periods_in_breach", "is_open",
@@ -84,7 +86,7 @@ class Options:
     tree: str
     grain: str
     period: date | None
-    motion: str
+    motion: str | None
     output_dir: Path
     fail_on_breach: str | None
     target: str | None
@@ -120,7 +122,9 @@ class Attribution:
 
 @dataclass
 class Node:
+    node_id: str
     metric_id: str
+    metric_motion: str
     label: str
     owner: str
     layer: str
@@ -138,7 +142,7 @@ class Node:
     pacing_ratio: float | None
     benchmark: Benchmark | None
     actual_note: str | None
-    parent_metric_id: str | None = None
+    parent_node_id: str | None = None
     attribution: Attribution | None = None
     children: list[Node] = field(default_factory=list)
 
@@ -154,7 +158,7 @@ class LookFirst:
     """One leaf driver of the root, ranked by how hard it pulled against the root."""
 
     rank: int
-    metric_id: str
+    node_id: str
     label: str
     owner: str | None
     contribution: float | None
@@ -165,7 +169,8 @@ class LookFirst:
 class Breach:
     breach_id: str | None
     threshold_id: str
-    tree: str
+    tree_id: str
+    node_id: str
     metric_id: str
     label: str
     motion: str
@@ -244,7 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="period start (default: the latest complete period of the grain)",
     )
-    parser.add_argument("--motion", default="inbound", help="motion (default: inbound)")
+    parser.add_argument(
+        "--motion",
+        help="a motion of the tree's scope, or all (default: the first of the tree's scope)",
+    )
     parser.add_argument("--output-dir", type=Path, default=Path("output"), help="default: output")
     parser.add_argument(
         "--fail-on-breach",
@@ -265,7 +273,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         tree=parse_name(args.tree, "tree"),
         grain=args.grain,
         period=parse_period(args.period),
-        motion=parse_name(args.motion, "motion"),
+        motion=None if args.motion is None else parse_name(args.motion, "motion"),
         output_dir=args.output_dir,
         fail_on_breach=args.fail_on_breach,
         target=args.target,
@@ -397,31 +405,52 @@ def to_bool(value: Any) -> bool | None:
 
 
 def scope_filter(tree: str, grain: str | None, motion: str) -> str:
-    conditions = [f"tree = {sql_literal(tree)}", f"motion = {sql_literal(motion)}"]
+    conditions = [f"tree_id = {sql_literal(tree)}", f"motion = {sql_literal(motion)}"]
     if grain is not None:
         conditions.append(f"grain = {sql_literal(grain)}")
     return " and ".join(conditions)
 
 
-def latest_complete_period(warehouse: DbtWarehouse, options: Options) -> date:
+def tree_motion(warehouse: DbtWarehouse, options: Options) -> str:
+    """The motion to export: --motion, which must be in the tree's scope, or the scope's first."""
+    rows = warehouse.query(
+        f"select tree_id, scope from {ref('kpi_trees')} order by tree_id"
+    )
+    scopes = {str(row["tree_id"]): str(row["scope"]).split(",") for row in rows}
+    if options.tree not in scopes:
+        raise ExportError(
+            f"--tree {options.tree!r} is not a tree; trees: {', '.join(scopes) or 'none'}"
+        )
+    scope = scopes[options.tree]
+    if options.motion is None:
+        return scope[0]
+    if options.motion not in scope:
+        raise ExportError(
+            f"--motion {options.motion!r} is not in the scope of tree {options.tree}: "
+            f"{', '.join(scope)}"
+        )
+    return options.motion
+
+
+def latest_complete_period(warehouse: DbtWarehouse, options: Options, motion: str) -> date:
     rows = warehouse.query(
         f"select max(period_start) as period_start from {ref('kpi_tree')} "
-        f"where {scope_filter(options.tree, options.grain, options.motion)} "
+        f"where {scope_filter(options.tree, options.grain, motion)} "
         "and period_state = 'complete'"
     )
     latest = to_date(rows[0]["period_start"]) if rows else None
     if latest is None:
         raise ExportError(
-            f"no complete {options.grain} for tree {options.tree}, motion {options.motion}; "
-            f"{periods_with_data(warehouse, options)}"
+            f"no complete {options.grain} for tree {options.tree}, motion {motion}; "
+            f"{periods_with_data(warehouse, options, motion)}"
         )
     return latest
 
 
-def periods_with_data(warehouse: DbtWarehouse, options: Options) -> str:
+def periods_with_data(warehouse: DbtWarehouse, options: Options, motion: str) -> str:
     rows = warehouse.query(
         "select min(period_start) as first_period, max(period_start) as last_period "
-        f"from {ref('kpi_tree')} where {scope_filter(options.tree, options.grain, options.motion)}"
+        f"from {ref('kpi_tree')} where {scope_filter(options.tree, options.grain, motion)}"
     )
     first, last = (to_date(rows[0][c]) for c in ("first_period", "last_period"))
     if first is None or last is None:
@@ -433,7 +462,7 @@ def load_tree_rows(warehouse: DbtWarehouse, period: Period) -> list[dict[str, An
     return warehouse.query(
         f"select {', '.join(TREE_COLUMNS)} from {ref('kpi_tree')} "
         f"where {scope_filter(period.tree, period.grain, period.motion)} "
-        f"and period_start = {sql_literal(period.start)}"
+        f"and period_start = {sql_literal(period.start)} and breakdown = 'total'"
     )
 
 
@@ -441,14 +470,20 @@ def load_attribution(warehouse: DbtWarehouse, period: Period) -> list[dict[str, 
     return warehouse.query(
         f"select {', '.join(ATTRIBUTION_COLUMNS)} from {ref('kpi_variance_attribution')} "
         f"where {scope_filter(period.tree, period.grain, period.motion)} "
-        f"and period_start = {sql_literal(period.start)} and driver_metric_id is not null"
+        f"and period_start = {sql_literal(period.start)} and driver_node_id is not null"
     )
 
 
-def load_breaches(warehouse: DbtWarehouse, period: Period, end: date) -> list[Breach]:
+def load_breaches(warehouse: DbtWarehouse, period: Period, end: date, root: Node) -> list[Breach]:
+    """The breaches of the tree's metrics at the motions its nodes read."""
+    series = sorted({(node.metric_id, node.metric_motion) for _, node in root.walk()})
+    matches = " or ".join(
+        f"(metric_id = {sql_literal(metric)} and motion = {sql_literal(motion)})"
+        for metric, motion in series
+    )
     rows = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
-        f"where {scope_filter(period.tree, None, period.motion)} "
+        f"where ({matches}) "
         f"and period_start >= {sql_literal(period.start)} "
         f"and period_start <= {sql_literal(end)}"
     )
@@ -465,7 +500,8 @@ def breach_from_row(row: dict[str, Any]) -> Breach:
     return Breach(
         breach_id=to_text(row["breach_id"]),
         threshold_id=str(row["threshold_id"]),
-        tree=str(row["tree"]),
+        tree_id=str(row["tree_id"]),
+        node_id=str(row["node_id"]),
         metric_id=str(row["metric_id"]),
         label=str(row["label"]),
         motion=str(row["motion"]),
@@ -497,7 +533,9 @@ def node_from_row(row: dict[str, Any]) -> Node:
             str(row["benchmark"]), to_float(row["benchmark_low"]), to_float(row["benchmark_high"])
         )
     return Node(
+        node_id=str(row["node_id"]),
         metric_id=str(row["metric_id"]),
+        metric_motion=str(row["metric_motion"]),
         label=str(row["label"]),
         owner=str(row["owner"]),
         layer=str(row["layer"]),
@@ -515,28 +553,28 @@ def node_from_row(row: dict[str, Any]) -> Node:
         pacing_ratio=to_float(row["pacing_ratio"]),
         benchmark=benchmark,
         actual_note=to_text(row["actual_note"]),
-        parent_metric_id=to_text(row["parent_metric_id"]),
+        parent_node_id=to_text(row["parent_node_id"]),
     )
 
 
 def child_order(node: Node) -> tuple[int, str]:
-    return (0 if node.role == "driver" else 1), node.metric_id
+    return (0 if node.role == "driver" else 1), node.node_id
 
 
 def assemble_tree(nodes: list[Node]) -> Node:
     """Links the nodes to their parents; returns the root. Children: drivers, then diagnostics."""
-    by_id = {node.metric_id: node for node in nodes}
+    by_id = {node.node_id: node for node in nodes}
     if len(by_id) != len(nodes):
-        raise ExportError("kpi_tree has more than one row per metric for this period")
-    roots = [node for node in nodes if node.parent_metric_id is None]
+        raise ExportError("kpi_tree has more than one row per node for this period")
+    roots = [node for node in nodes if node.parent_node_id is None]
     if len(roots) != 1:
         raise ExportError(f"expected one root in kpi_tree, found {len(roots)}")
     for node in nodes:
-        if node.parent_metric_id is None:
+        if node.parent_node_id is None:
             continue
-        if node.parent_metric_id not in by_id:
-            raise ExportError(f"{node.metric_id}: parent {node.parent_metric_id} has no row")
-        by_id[node.parent_metric_id].children.append(node)
+        if node.parent_node_id not in by_id:
+            raise ExportError(f"{node.node_id}: parent {node.parent_node_id} has no row")
+        by_id[node.parent_node_id].children.append(node)
     for node in nodes:
         node.children.sort(key=child_order)
     reached = sum(1 for _ in roots[0].walk())
@@ -548,13 +586,13 @@ def assemble_tree(nodes: list[Node]) -> Node:
 def attach_attribution(root: Node, rows: list[dict[str, Any]]) -> None:
     """Each node's driver-level attribution within its parent."""
     by_pair = {
-        (row["metric_id"], row["driver_metric_id"]): row
+        (row["node_id"], row["driver_node_id"]): row
         for row in rows
         if row["attribution_level"] == "driver"
     }
     for _, node in root.walk():
         for child in node.children:
-            row = by_pair.get((node.metric_id, child.metric_id))
+            row = by_pair.get((node.node_id, child.node_id))
             if row is not None:
                 child.attribution = Attribution(
                     to_float(row["contribution"]),
@@ -568,28 +606,30 @@ def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirs
     ranked = [
         LookFirst(
             rank=int(row["where_to_look_rank"]),
-            metric_id=str(row["driver_metric_id"]),
+            node_id=str(row["driver_node_id"]),
             label=str(row["driver_label"]),
             owner=to_text(row["driver_owner"]),
             contribution=to_float(row["contribution"]),
             share_of_gap=to_float(row["share_of_gap"]),
         )
         for row in rows
-        if row["metric_id"] == root.metric_id
+        if row["node_id"] == root.node_id
         and row["attribution_level"] == "leaf"
         and row["where_to_look_rank"] is not None
     ]
-    return sorted(ranked, key=lambda item: (item.rank, item.metric_id))
+    return sorted(ranked, key=lambda item: (item.rank, item.node_id))
 
 
 def load_export(warehouse: DbtWarehouse, options: Options) -> Export:
-    start = options.period or latest_complete_period(warehouse, options)
-    period = Period(options.tree, options.grain, options.motion, start)
+    motion = tree_motion(warehouse, options)
+    start = options.period or latest_complete_period(warehouse, options, motion)
+    period = Period(options.tree, options.grain, motion, start)
     rows = load_tree_rows(warehouse, period)
     if not rows:
         raise ExportError(
             f"no data for tree {options.tree}, grain {options.grain}, period "
-            f"{start.isoformat()}, motion {options.motion}; {periods_with_data(warehouse, options)}"
+            f"{start.isoformat()}, motion {motion}; "
+            f"{periods_with_data(warehouse, options, motion)}"
         )
     root = assemble_tree([node_from_row(row) for row in rows])
     attribution = load_attribution(warehouse, period)
@@ -597,7 +637,7 @@ def load_export(warehouse: DbtWarehouse, options: Options) -> Export:
     end = to_date(rows[0]["period_end"]) or start
     return Export(
         tree=options.tree,
-        motion=options.motion,
+        motion=motion,
         grain=options.grain,
         period_start=start,
         period_end=end,
@@ -605,7 +645,7 @@ def load_export(warehouse: DbtWarehouse, options: Options) -> Export:
         generated_at=datetime.now(UTC).replace(microsecond=0),
         root=root,
         where_to_look_first=where_to_look_first(root, attribution),
-        breaches=load_breaches(warehouse, period, end),
+        breaches=load_breaches(warehouse, period, end, root),
     )
 
 
@@ -696,7 +736,9 @@ def node_to_json(node: Node) -> dict[str, Any]:
     benchmark = node.benchmark
     attribution = node.attribution
     return {
+        "node_id": node.node_id,
         "metric_id": node.metric_id,
+        "metric_motion": node.metric_motion,
         "label": node.label,
         "owner": node.owner,
         "layer": node.layer,
@@ -745,7 +787,7 @@ def export_to_json(export: Export) -> dict[str, Any]:
         "root": node_to_json(export.root),
         "where_to_look_first": [
             {
-                "metric_id": item.metric_id,
+                "node_id": item.node_id,
                 "label": item.label,
                 "owner": item.owner,
                 "contribution": item.contribution,
@@ -801,9 +843,9 @@ def mermaid_text(text: str | None) -> str:
     )
 
 
-def mermaid_id(metric_id: str) -> str:
+def mermaid_id(node_id: str) -> str:
     """A node id Mermaid cannot read as a keyword (such as `end`)."""
-    return "n_" + re.sub(r"[^a-z0-9_]", "_", metric_id)
+    return "n_" + re.sub(r"[^a-z0-9_]", "_", node_id)
 
 
 def status_class(status: str) -> str:
@@ -830,15 +872,15 @@ def mermaid_flowchart(root: Node) -> list[str]:
                 mermaid_text(node.status),
             ]
         )
-        lines.append(f'    {mermaid_id(node.metric_id)}["{text}"]')
+        lines.append(f'    {mermaid_id(node.node_id)}["{text}"]')
     for _, node in root.walk():
         for child in node.children:
             arrow = "-.->" if child.role == "diagnostic" else "-->"
-            lines.append(f"    {mermaid_id(node.metric_id)} {arrow} {mermaid_id(child.metric_id)}")
+            lines.append(f"    {mermaid_id(node.node_id)} {arrow} {mermaid_id(child.node_id)}")
     for status, style in [*STATUS_CLASSES.items(), ("unknown", STATUS_CLASSES["no_data"])]:
         lines.append(f"    classDef status_{status} {style}")
     for _, node in root.walk():
-        lines.append(f"    class {mermaid_id(node.metric_id)} {status_class(node.status)}")
+        lines.append(f"    class {mermaid_id(node.node_id)} {status_class(node.status)}")
     return lines
 
 
@@ -948,11 +990,12 @@ def esc(text: object) -> str:
 
 
 def html_node(node: Node, look_first: str | None) -> str:
-    badge = '<span class="badge">look here first</span>' if node.metric_id == look_first else ""
+    badge = '<span class="badge">look here first</span>' if node.node_id == look_first else ""
     parts = [
         f'<li class="{esc(node.role)}">',
-        f'<div class="node" id="node-{esc(node.metric_id)}" data-status="{esc(node.status)}"'
-        f' data-metric="{esc(node.metric_id)}" data-role="{esc(node.role)}">',
+        f'<div class="node" id="node-{esc(node.node_id)}" data-status="{esc(node.status)}"'
+        f' data-node="{esc(node.node_id)}" data-metric="{esc(node.metric_id)}"'
+        f' data-role="{esc(node.role)}">',
         f'<div class="label">{esc(node.label)}{badge}</div>',
         f'<div class="values"><span class="actual">{esc(format_value(node.actual, node.unit))}'
         f'</span> / <span class="target">{esc(format_value(node.target, node.unit))}</span>'
@@ -985,7 +1028,7 @@ def html_table(header: list[str], rows: list[tuple[dict[str, str], list[str]]]) 
 
 def render_html(export: Export) -> str:
     root = export.root
-    look_first = export.where_to_look_first[0].metric_id if export.where_to_look_first else None
+    look_first = export.where_to_look_first[0].node_id if export.where_to_look_first else None
     title = (
         f"KPI tree {export.tree} / {export.motion} / {export.grain} "
         f"{export.period_start.isoformat()}"
@@ -996,7 +1039,7 @@ def render_html(export: Export) -> str:
     )
     look_rows = [
         (
-            {"data-metric": item.metric_id},
+            {"data-node": item.node_id},
             [
                 esc(item.rank),
                 esc(item.label),

@@ -13,10 +13,11 @@ attribution as (
 totals as (
 
     select
-        metric_id,
+        tree_id,
+        node_id,
+        motion,
         grain,
         period_start,
-        motion,
         attribution_level,
         max(parent_actual) as parent_actual,
         max(parent_target) as parent_target,
@@ -24,7 +25,7 @@ totals as (
         sum(contribution) as attributed
 
     from attribution
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 

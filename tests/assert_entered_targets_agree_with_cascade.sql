@@ -10,17 +10,18 @@ with
 
 targets as (
 
-    select * from {{ ref('int_kpi_targets_cascaded') }}
+    select * from {{ ref('tree_targets') }}
 
 ),
 
 final as (
 
     select
-        metric_id,
+        tree_id,
+        node_id,
+        motion,
         grain,
         period_start,
-        motion,
         target_entered,
         target_cascaded,
         (target_entered - target_cascaded) / abs(target_cascaded) as relative_difference

@@ -36,7 +36,12 @@ def tree(engine: Engine) -> list[dict[str, Any]]:
         "target", "pacing_target", "direction",
     ]  # fmt: skip
     select = ", ".join("cast(period_start as varchar)" if n == "period_start" else n for n in names)
-    return rows(engine, f"select {select} from {engine.relation('marts', 'kpi_tree')}", names)
+    return rows(
+        engine,
+        f"select {select} from {engine.relation('marts', 'kpi_tree')} "
+        "where breakdown = 'total' and is_primary_node",
+        names,
+    )
 
 
 def test_the_leak_is_a_critical_breach_with_owner_and_action(built_engine: Engine) -> None:
@@ -124,8 +129,8 @@ def test_pct_behind_target_fires_beyond_the_threshold_direction_aware(built_engi
 
 def attribution(engine: Engine) -> list[dict[str, Any]]:
     names = [
-        "metric_id", "grain", "period_start", "motion", "attribution_level", "combine",
-        "parent_actual", "parent_target", "parent_gap", "driver_metric_id", "driver_actual",
+        "tree_id", "node_id", "grain", "period_start", "motion", "attribution_level", "combine",
+        "parent_actual", "parent_target", "parent_gap", "driver_node_id", "driver_actual",
         "driver_target", "contribution", "where_to_look_rank",
     ]  # fmt: skip
     select = ", ".join("cast(period_start as varchar)" if n == "period_start" else n for n in names)
@@ -139,9 +144,9 @@ def attribution(engine: Engine) -> list[dict[str, Any]]:
 def test_attribution_shares_add_up_to_the_gap_and_follow_lmdi(built_engine: Engine) -> None:
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in attribution(built_engine):
-        key = (row["metric_id"], row["grain"], row["period_start"], row["motion"])
+        key = (row["tree_id"], row["node_id"], row["grain"], row["period_start"], row["motion"])
         groups[(*key, row["attribution_level"])].append(row)
-    assert len(groups) > 500
+    assert len(groups) > 300
     for key, drivers in groups.items():
         gap = drivers[0]["parent_gap"]
         scale = max(abs(drivers[0]["parent_actual"]), abs(drivers[0]["parent_target"]), 1)
@@ -149,7 +154,7 @@ def test_attribution_shares_add_up_to_the_gap_and_follow_lmdi(built_engine: Engi
         actual, target = drivers[0]["parent_actual"], drivers[0]["parent_target"]
         if drivers[0]["combine"] != "product" or not (actual > 0 and target > 0):
             continue
-        if any(d["driver_metric_id"] is None for d in drivers):
+        if any(d["driver_node_id"] is None for d in drivers):
             continue  # targets that do not multiply: checked by the sum above
         if math.isclose(actual, target, rel_tol=1e-6):
             log_mean = (actual + target) / 2  # the limit; the quotient is rounding error there
@@ -164,11 +169,11 @@ def test_attribution_shares_add_up_to_the_gap_and_follow_lmdi(built_engine: Engi
 
 def test_the_leaking_stage_is_where_to_look_first_in_october(built_engine: Engine) -> None:
     first = {
-        (row["metric_id"], row["attribution_level"]): row["driver_metric_id"]
+        (row["node_id"], row["attribution_level"]): row["driver_node_id"]
         for row in attribution(built_engine)
-        if row["grain"] == "month"
+        if row["tree_id"] == "inbound"
+        and row["grain"] == "month"
         and row["period_start"] == "2026-10-01"
-        and row["motion"] == "inbound"
         and row["where_to_look_rank"] == 1
     }
     assert first[("pipeline_created", "leaf")] == "meeting_held_rate"
@@ -180,7 +185,8 @@ def test_the_tree_shows_each_rate_its_benchmark_band(built_engine: Engine) -> No
     bands = set(
         built_engine.query(
             f"select metric_id, benchmark_low, benchmark_high "
-            f"from {built_engine.relation('marts', 'kpi_tree')} where benchmark is not null"
+            f"from {built_engine.relation('marts', 'kpi_tree')} where benchmark is not null "
+            "and breakdown = 'total'"
         )
     )
     assert bands == {

@@ -148,8 +148,8 @@ def test_export_json_follows_the_schema(october: Exported) -> None:
 def test_export_root_is_the_kpi_tree_row(built_engine: Engine, october: Exported) -> None:
     (expected,) = built_engine.query(
         f"select actual, target, status from {built_engine.relation('marts', 'kpi_tree')} "
-        "where metric_id = 'pipeline_created' and grain = 'month' and motion = 'inbound' "
-        f"and period_start = date '{PERIOD}'"
+        "where tree_id = 'inbound' and node_id = 'pipeline_created' and grain = 'month' "
+        f"and breakdown = 'total' and period_start = date '{PERIOD}'"
     )
     document = october.tree
     root = document["root"]
@@ -159,26 +159,26 @@ def test_export_root_is_the_kpi_tree_row(built_engine: Engine, october: Exported
         "month",
     )
     assert (document["period_start"], document["period_end"]) == (PERIOD, "2026-10-31")
-    assert root["metric_id"] == "pipeline_created"
+    assert (root["node_id"], root["metric_id"]) == ("pipeline_created", "pipeline_created")
     assert (root["actual"], root["target"], root["status"]) == expected
 
 
 def test_every_tree_node_appears_once(built_engine: Engine, october: Exported) -> None:
     rows = built_engine.query(
-        f"select metric_id from {built_engine.relation('marts', 'kpi_definitions')} "
-        "where tree = 'inbound'"
+        f"select node_id from {built_engine.relation('marts', 'kpi_definitions')} "
+        "where tree_id = 'inbound'"
     )
-    exported = Counter(node["metric_id"] for node in walk(october.tree["root"]))
-    assert set(exported) == {metric_id for (metric_id,) in rows}
-    assert [metric for metric, count in exported.items() if count != 1] == []
+    exported = Counter(node["node_id"] for node in walk(october.tree["root"]))
+    assert set(exported) == {node_id for (node_id,) in rows}
+    assert [node for node, count in exported.items() if count != 1] == []
     for node in walk(october.tree["root"]):
-        order = [(child["role"] != "driver", child["metric_id"]) for child in node["children"]]
-        assert order == sorted(order), f"children of {node['metric_id']} out of order"
+        order = [(child["role"] != "driver", child["node_id"]) for child in node["children"]]
+        assert order == sorted(order), f"children of {node['node_id']} out of order"
 
 
 def test_where_to_look_first_is_the_meeting_held_rate(october: Exported) -> None:
     ranked = october.tree["where_to_look_first"]
-    assert ranked[0]["metric_id"] == "meeting_held_rate"
+    assert ranked[0]["node_id"] == "meeting_held_rate"
     assert ranked[0]["owner"] == "SDR Manager"
     assert [item["rank"] for item in ranked] == list(range(1, len(ranked) + 1))
 
@@ -236,7 +236,7 @@ def test_console_output_tells_the_story(october: Exported) -> None:
 def test_default_period_is_the_latest_complete_month(built_engine: Engine, tmp_path: Path) -> None:
     (latest,) = built_engine.query(
         f"select max(period_start) from {built_engine.relation('marts', 'kpi_tree')} "
-        "where grain = 'month' and motion = 'inbound' and period_state = 'complete'"
+        "where tree_id = 'inbound' and grain = 'month' and period_state = 'complete'"
     )
     assert latest[0] == date(2026, 10, 1)
     run = run_export(built_engine.env, ["--output-dir", str(tmp_path), "--quiet"])
@@ -336,11 +336,11 @@ def test_html_page_renders_in_headless_chromium(october: Exported, tmp_path: Pat
 def hostile_export() -> Any:
     module = exporter()
 
-    def node(metric_id: str, role: str, status: str, children: list[Any]) -> Any:
+    def node(node_id: str, role: str, status: str, children: list[Any]) -> Any:
         return module.Node(
-            metric_id=metric_id, label=HOSTILE, owner=HOSTILE, layer="pipeline_mechanics",
-            role=role, unit="ratio", direction="higher_is_better", cadence="weekly",
-            actual=0.5, target=0.8, target_source="entered", variance=-0.3, variance_pct=-0.375,
+            node_id=node_id, metric_id=node_id, metric_motion="inbound", label=HOSTILE,
+            owner=HOSTILE, layer="pipeline_mechanics", role=role, unit="ratio",
+            direction="higher_is_better", cadence="weekly", actual=0.5, target=0.8, target_source="entered", variance=-0.3, variance_pct=-0.375,
             status=status, trend="declining", pacing_ratio=None, benchmark=None,
             actual_note=HOSTILE, children=children,
         )  # fmt: skip
@@ -349,7 +349,8 @@ def hostile_export() -> Any:
     side = node("side_rate", "diagnostic", 'ahead"><script>x</script>', [])
     root = node("root_rate", "driver", "on_track", [leaf, side])
     breach = module.Breach(
-        breach_id="b1", threshold_id="t1", tree="inbound", metric_id="leaf_rate", label=HOSTILE,
+        breach_id="b1", threshold_id="t1", tree_id="inbound", node_id="leaf_rate",
+        metric_id="leaf_rate", label=HOSTILE,
         motion="inbound", grain="week", period_start=date(2026, 10, 12),
         period_end=date(2026, 10, 18), period_state="complete", rule="consecutive_declines",
         observed=3.0, threshold=2.0, actual=0.5, target=0.8, severity="critical", owner=HOSTILE,
@@ -357,7 +358,7 @@ def hostile_export() -> Any:
         consecutive_periods_in_breach=2, is_open=False,
     )  # fmt: skip
     look = module.LookFirst(
-        rank=1, metric_id="leaf_rate", label=HOSTILE, owner=HOSTILE, contribution=-0.3,
+        rank=1, node_id="leaf_rate", label=HOSTILE, owner=HOSTILE, contribution=-0.3,
         share_of_gap=1.0,
     )  # fmt: skip
     return module.Export(

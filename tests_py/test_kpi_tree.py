@@ -1,5 +1,6 @@
-"""The resolved tree: targets everywhere, status and trend as defined, the same
-numbers on every engine, and the demo's leak visible where it happened."""
+"""The resolved trees: targets everywhere, status and trend as defined, the same
+numbers on every engine, totals across motions that are real aggregates, and the
+demo's leak visible where it happened."""
 
 from __future__ import annotations
 
@@ -8,18 +9,14 @@ from typing import Any
 
 from harness import Engine
 
-TREE_COLUMNS = (
-    "metric_id, grain, cast(period_start as varchar), motion, period_state, actual, target, "
-    "target_source, direction, status, trend, previous_actual, pacing_target, pacing_ratio, "
-    "elapsed_days, period_end, is_additive"
-)
 STATUS_TOLERANCE = 0.05
 FLAT_BAND = 0.02
 
 
 def tree_rows(engine: Engine) -> list[dict[str, Any]]:
     names = [
-        "metric_id", "grain", "period_start", "motion", "period_state", "actual", "target",
+        "tree_id", "node_id", "metric_id", "grain", "period_start", "motion", "period_state",
+        "actual", "target",
         "target_source", "direction", "status", "trend", "previous_actual", "pacing_target",
         "pacing_ratio", "elapsed_days",
     ]  # fmt: skip
@@ -31,7 +28,8 @@ def tree_rows(engine: Engine) -> list[dict[str, Any]]:
     rows = engine.query(
         f"select {select} from {engine.relation('marts', 'kpi_tree')} as tree "
         f"inner join {engine.relation('marts', 'kpi_definitions')} as definitions "
-        "on tree.metric_id = definitions.metric_id"
+        "on tree.tree_id = definitions.tree_id and tree.node_id = definitions.node_id "
+        "where tree.breakdown = 'total'"
     )
     return [dict(zip([*names, "is_additive", "days_in_period"], row, strict=True)) for row in rows]
 
@@ -44,14 +42,15 @@ def close(left: float | None, right: float | None) -> bool:
 
 def test_every_node_has_a_target_in_every_period(built_engine: Engine) -> None:
     rows = tree_rows(built_engine)
-    assert len(rows) == 19 * 3 * (53 + 12 + 4)  # nodes x motions x (weeks + months + quarters)
+    # (inbound tree: 19 nodes + cross-motion tree: 6 nodes) x (weeks + months + quarters)
+    assert len(rows) == (19 + 6) * (53 + 12 + 4)
     missing = [
-        (r["metric_id"], r["grain"], r["period_start"], r["motion"])
+        (r["tree_id"], r["node_id"], r["grain"], r["period_start"], r["motion"])
         for r in rows
         if r["target"] is None
     ]
     assert missing == []
-    assert {r["target_source"] for r in rows} == {"entered", "cascaded"}
+    assert {r["target_source"] for r in rows} == {"entered", "cascaded", "rolled_up"}
 
 
 def test_status_follows_target_tolerance_and_direction(built_engine: Engine) -> None:
@@ -116,9 +115,8 @@ def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) 
     rows = {
         r["period_start"]: r
         for r in tree_rows(built_engine)
-        if r["metric_id"] == "meeting_held_rate"
+        if (r["tree_id"], r["node_id"]) == ("inbound", "meeting_held_rate")
         and r["grain"] == "week"
-        and r["motion"] == "inbound"
     }
     for week in ("2026-10-05", "2026-10-12", "2026-10-19"):
         assert rows[week]["status"] == "behind", rows[week]
@@ -128,7 +126,10 @@ def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) 
 
 def test_the_tree_is_the_same_on_every_engine(built_engines: dict[str, Engine]) -> None:
     duckdb_rows, postgres_rows = (
-        {(r["metric_id"], r["grain"], r["period_start"], r["motion"]): r for r in tree_rows(engine)}
+        {
+            (r["tree_id"], r["node_id"], r["grain"], r["period_start"], r["motion"]): r
+            for r in tree_rows(engine)
+        }
         for engine in (built_engines["duckdb"], built_engines["postgres"])
     )
     assert duckdb_rows.keys() == postgres_rows.keys()

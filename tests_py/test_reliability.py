@@ -194,7 +194,7 @@ HOSTILE_ACTION = "Call Dana O'Brien'); delete from kpi_breaches; -- then /* esca
 
 def hostile_project(tmp_path: Path) -> Path:
     project = copy_project(tmp_path / "project")
-    metrics_path = project / "models" / "semantic" / "_metrics__inbound_tree.yml"
+    metrics_path = project / "models" / "semantic" / "_metrics__funnel.yml"
     document = yaml.safe_load(metrics_path.read_text())
     for metric in document["metrics"]:
         if metric["name"] == "pipeline_created":
@@ -231,7 +231,7 @@ def test_hostile_text_builds_and_is_stored_verbatim(engine_name: str, tmp_path: 
         definition = engine.query(
             "select label, description, owner "
             f"from {engine.relation('marts', 'kpi_definitions')} "
-            "where metric_id = 'pipeline_created'"
+            "where tree_id = 'inbound' and node_id = 'pipeline_created'"
         )
         assert definition == [(HOSTILE_LABEL, HOSTILE_DESCRIPTION, HOSTILE_OWNER)]
         actions = engine.query(

@@ -84,12 +84,16 @@
     {{ return(adapter.dispatch('product_aggregate', 'kpi_tree')(expression)) }}
 {%- endmacro %}
 
-{#- The product of a column's non-null values (positive values only). A single value
-    is returned as is, exact; several through logarithms. -#}
+{#- The product of a column's non-null values: a single value as is, exact; a zero
+    among them gives 0; otherwise through logarithms of the absolute values, with
+    the sign of the count of negative values. -#}
 {% macro default__product_aggregate(expression) -%}
     case
         when count({{ expression }}) = 1 then max({{ expression }})
-        else exp(sum(ln({{ expression }})))
+        when min(abs({{ expression }})) = 0 then 0
+        else
+            exp(sum(ln(abs(nullif({{ expression }}, 0)))))
+            * (1 - 2 * (sum(case when {{ expression }} < 0 then 1 else 0 end) % 2))
     end
 {%- endmacro %}
 

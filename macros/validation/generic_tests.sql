@@ -18,3 +18,39 @@ grouped as (
 select * from grouped
 where row_count > 1
 {% endtest %}
+
+
+{% test definition_rule(model, rule) %}
+{#- Fails with one row per violation of one definition rule that no unexpired
+    exception accepts (models/semantic/definition_violations.sql). -#}
+select
+    rule,
+    tree_id,
+    node_id,
+    metric_id,
+    message,
+    fix
+
+from {{ model }}
+where rule = {{ kpi_tree.quote_string(rule) }} and not is_excepted
+{% endtest %}
+
+
+{% test identity_holds(model) %}
+{#- Fails with every broken identity of tree_identities: a product or sum node
+    whose actual is not the product or sum of its drivers' actuals. -#}
+select
+    tree_id,
+    node_id,
+    motion,
+    grain,
+    period_start,
+    breakdown,
+    breakdown_value,
+    combine,
+    actual,
+    combined
+
+from {{ model }}
+where is_broken
+{% endtest %}

@@ -1,5 +1,5 @@
-{#- The reporting spine: one row per grain, period and motion of the calendar,
-    so that a period with a target and no actuals still shows up. -#}
+{#- The reporting spine: one row per grain and period of the calendar, so that
+    a period with a target and no actuals still shows up. -#}
 
 with
 
@@ -9,7 +9,7 @@ calendar_periods as (
 
 ),
 
-periods as (
+final as (
 
     select
         grain,
@@ -19,33 +19,6 @@ periods as (
 
     from calendar_periods
     group by 1, 2
-
-),
-
-motions as (
-
-    -- one row per motion of var('motions'); sqlfluff cannot lay out a loop
-    -- noqa: disable=LT02
-    {% for motion in var('motions') -%}
-    select {{ kpi_tree.quote_string(motion) }} as motion
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-    -- noqa: enable=LT02
-
-),
-
-final as (
-
-    select
-        periods.grain,
-        periods.period_start,
-        periods.period_end,
-        periods.days_in_period,
-        motions.motion
-
-    from periods
-    cross join motions
 
 )
 

@@ -9,11 +9,10 @@
       below_benchmark_floor  under the bottom of the metric's benchmark band
       above_benchmark_ceiling over its top
 -#}
-{%- do kpi_tree.validate_thresholds(ref('kpi_thresholds'), ref('kpi_benchmarks')) %}
 
 with
 
-tree as (
+tree_rows as (
 
     select * from {{ ref('kpi_tree') }}
 
@@ -34,8 +33,8 @@ evaluated_periods as (
         * (actual - coalesce(pacing_target, target))
         / nullif(abs(coalesce(pacing_target, target)), 0) as fraction_behind_target
 
-    from tree
-    where period_state != 'not_started'
+    from tree_rows
+    where period_state != 'not_started' and breakdown = 'total' and is_primary_node
 
 ),
 
@@ -78,7 +77,8 @@ checks as (
         thresholds.rule,
         thresholds.severity,
         thresholds.action,
-        period_streaks.tree,
+        period_streaks.tree_id,
+        period_streaks.node_id,
         period_streaks.metric_id,
         period_streaks.label,
         period_streaks.owner,
@@ -167,7 +167,8 @@ final as (
     select
         {{ kpi_tree.surrogate_key(['threshold_id', 'motion', 'period_start']) }} as breach_id,
         threshold_id,
-        tree,
+        tree_id,
+        node_id,
         metric_id,
         label,
         motion,

@@ -4,7 +4,7 @@
 
 with
 
-tree as (
+tree_rows as (
 
     select * from {{ ref('kpi_tree') }}
 
@@ -13,7 +13,8 @@ tree as (
 final as (
 
     select
-        tree,
+        tree_id,
+        node_id,
         metric_id,
         label,
         owner,
@@ -22,6 +23,8 @@ final as (
         grain,
         period_start,
         motion,
+        breakdown,
+        breakdown_value,
         period_state,
         actual,
         numerator,
@@ -34,7 +37,7 @@ final as (
         benchmark_low,
         benchmark_high
 
-    from tree
+    from tree_rows
     where layer = 'channel_diagnostic'
 
 )

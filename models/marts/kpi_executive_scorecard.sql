@@ -1,10 +1,10 @@
-{#- The executive one-page view: the tree's executive metrics (8 to 12, outcomes
-    and key mechanics, never channel diagnostics) with actual, target, status and
-    trend, for every grain, period and motion. -#}
+{#- The executive one-page view: the executive metrics (8 to 12 across the
+    trees; outcomes and key mechanics, never channel diagnostics) with actual,
+    target, status and trend, once per metric, motion, grain and period. -#}
 
 with
 
-tree as (
+tree_rows as (
 
     select * from {{ ref('kpi_tree') }}
 
@@ -13,16 +13,17 @@ tree as (
 final as (
 
     select
-        tree,
         metric_id,
         label,
         layer,
         owner,
         unit,
         direction,
+        tree_id,
+        node_id,
+        motion,
         grain,
         period_start,
-        motion,
         period_state,
         actual,
         target,
@@ -32,8 +33,8 @@ final as (
         trend,
         pacing_ratio
 
-    from tree
-    where is_executive
+    from tree_rows
+    where is_executive and is_primary_node and breakdown = 'total'
 
 )
 

@@ -4,7 +4,7 @@
 
 with
 
-tree as (
+tree_rows as (
 
     select * from {{ ref('kpi_tree') }}
 
@@ -13,16 +13,19 @@ tree as (
 final as (
 
     select
-        tree,
+        tree_id,
+        node_id,
         metric_id,
         label,
-        parent_metric_id,
+        parent_node_id,
         owner,
         unit,
         direction,
         grain,
         period_start,
         motion,
+        breakdown,
+        breakdown_value,
         period_state,
         actual,
         numerator,
@@ -36,7 +39,7 @@ final as (
         benchmark_low,
         benchmark_high
 
-    from tree
+    from tree_rows
     where layer = 'pipeline_mechanics'
 
 )

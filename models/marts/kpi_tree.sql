@@ -1,42 +1,24 @@
 {#-
-    The resolved KPI tree: one row per tree node, grain, period and motion, with
-    the actual, the target, the variance, the status against the target, the
-    trend against the previous period and, for the period in progress, the
-    pacing against the target prorated by elapsed days. Before building, every
-    product and sum node's identity is checked against its drivers' actuals.
+    The resolved KPI trees: one row per tree node, motion the tree is evaluated
+    for, grain and period, in total and by drill-down (channel, segment,
+    region), with the actual, the target, the variance, the status against the
+    target, the trend against the previous period and, for the period in
+    progress, the pacing against the target prorated by elapsed days. Built
+    only when every identity holds (tree_identities).
 -#}
-{%- do kpi_tree.assert_tree_identities(ref('int_metric_values_unioned')) %}
-{%- set as_of_date = var('kpi_as_of_date') %}
+-- depends_on: {{ ref('tree_identities') }}
 
 with
 
-definitions as (
+nodes as (
 
-    select * from {{ ref('kpi_definitions') }}
-
-),
-
-metric_values as (
-
-    select * from {{ ref('int_metric_values_unioned') }}
+    select * from {{ ref('tree_nodes') }}
 
 ),
 
-targets as (
+node_periods as (
 
-    select * from {{ ref('int_kpi_targets_cascaded') }}
-
-),
-
-reporting_periods as (
-
-    select * from {{ ref('int_reporting_periods') }}
-
-),
-
-funnel_days as (
-
-    select * from {{ ref('int_funnel_events_aggregated_daily') }}
+    select * from {{ ref('tree_node_periods') }}
 
 ),
 
@@ -47,90 +29,35 @@ benchmarks as (
 
 ),
 
-as_of as (
-
-    -- var kpi_as_of_date when set, else the latest day with funnel events
-    select
-        coalesce(
-            cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
-            max(activity_date)
-        ) as as_of_date
-
-    from funnel_days
-
-),
-
-node_periods as (
-
-    select
-        definitions.tree,
-        definitions.metric_id,
-        definitions.label,
-        definitions.parent_metric_id,
-        definitions.role,
-        definitions.depth,
-        definitions.layer,
-        definitions.owner,
-        definitions.cadence,
-        definitions.unit,
-        definitions.direction,
-        definitions.is_executive,
-        definitions.is_additive,
-        reporting_periods.grain,
-        reporting_periods.period_start,
-        reporting_periods.period_end,
-        reporting_periods.days_in_period,
-        reporting_periods.motion,
-        case
-            when reporting_periods.period_end <= as_of.as_of_date then 'complete'
-            when reporting_periods.period_start <= as_of.as_of_date then 'in_progress'
-            else 'not_started'
-        end as period_state,
-        case
-            when reporting_periods.period_end <= as_of.as_of_date
-                then reporting_periods.days_in_period
-            when reporting_periods.period_start <= as_of.as_of_date
-                then {{ dbt.datediff(
-                    'reporting_periods.period_start', 'as_of.as_of_date', 'day'
-                ) }} + 1
-            else 0
-        end as elapsed_days
-
-    from definitions
-    cross join reporting_periods
-    cross join as_of
-
-),
-
-with_values as (
+with_definitions as (
 
     select
         node_periods.*,
-        case when node_periods.period_state != 'not_started' then metric_values.value end as actual,
-        metric_values.numerator,
-        metric_values.denominator,
-        targets.target,
-        targets.target_source,
-        targets.entered_grain as target_entered_grain,
+        nodes.tree_label,
+        nodes.metric_id,
+        nodes.label,
+        nodes.parent_node_id,
+        nodes.role,
+        nodes.depth,
+        nodes.layer,
+        nodes.owner,
+        nodes.cadence,
+        nodes.unit,
+        nodes.direction,
+        nodes.is_executive,
+        nodes.is_additive,
+        coalesce(nodes.pinned_motion, node_periods.motion) as metric_motion,
         benchmarks.benchmark,
         benchmarks.low as benchmark_low,
         benchmarks.high as benchmark_high
 
     from node_periods
-    left join metric_values
+    inner join nodes
         on
-            node_periods.metric_id = metric_values.metric_id
-            and node_periods.grain = metric_values.grain
-            and node_periods.period_start = metric_values.period_start
-            and node_periods.motion = metric_values.motion
+            node_periods.tree_id = nodes.tree_id
+            and node_periods.node_id = nodes.node_id
     left join benchmarks
-        on node_periods.metric_id = benchmarks.metric_id
-    left join targets
-        on
-            node_periods.metric_id = targets.metric_id
-            and node_periods.grain = targets.grain
-            and node_periods.period_start = targets.period_start
-            and node_periods.motion = targets.motion
+        on nodes.metric_id = benchmarks.metric_id
 
 ),
 
@@ -152,7 +79,7 @@ with_pacing as (
             else actual
         end as projected_actual
 
-    from with_values
+    from with_definitions
 
 ),
 
@@ -161,7 +88,7 @@ with_previous as (
     select
         *,
         lag(projected_actual) over (
-            partition by metric_id, grain, motion
+            partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
             order by period_start
         ) as previous_actual
 
@@ -178,7 +105,17 @@ with_comparisons as (
         direction_sign * (actual - pacing_target) / nullif(abs(pacing_target), 0)
             as performance_vs_target,
         direction_sign * (projected_actual - previous_actual) / nullif(abs(previous_actual), 0)
-            as change_vs_previous
+            as change_vs_previous,
+        -- a metric sits in several trees: breaches and the executive scorecard
+        -- judge it once per motion, at the first tree (by name) reading it unpinned
+        coalesce(
+            metric_motion = motion
+            and row_number() over (
+                partition by metric_id, metric_motion, grain, period_start, breakdown, breakdown_value
+                order by case when metric_motion = motion then 0 else 1 end, tree_id, node_id
+            ) = 1,
+            false
+        ) as is_primary_node
 
     from with_previous
 
@@ -187,10 +124,12 @@ with_comparisons as (
 final as (
 
     select
-        tree,
+        tree_id,
+        tree_label,
+        node_id,
         metric_id,
         label,
-        parent_metric_id,
+        parent_node_id,
         role,
         depth,
         layer,
@@ -199,10 +138,14 @@ final as (
         unit,
         direction,
         is_executive,
+        is_primary_node,
+        motion,
+        metric_motion,
         grain,
         period_start,
         period_end,
-        motion,
+        breakdown,
+        breakdown_value,
         period_state,
         actual,
         numerator,

@@ -12,80 +12,95 @@
     nested products), which ranks the root's gap down to the stage that moved
     it. Rank 1 is the driver that pulled hardest against the node's direction.
     When the targets of the drivers do not combine to the node's target, the
-    difference is its own row (driver_metric_id null), so the rows still add up.
+    difference is its own row (driver_node_id null), so the rows still add up.
 -#}
 
 with
 
-tree as (
+tree_totals as (
 
     select * from {{ ref('kpi_tree') }}
+    where breakdown = 'total'
 
 ),
 
-definitions as (
+nodes as (
 
-    select * from {{ ref('kpi_definitions') }}
+    select * from {{ ref('tree_nodes') }}
 
 ),
 
 driver_paths as (
 
-    select * from {{ ref('int_kpi_driver_paths') }}
+    select * from {{ ref('tree_driver_paths') }}
+
+),
+
+node_values as (
+
+    select * from tree_totals
 
 ),
 
 driver_values as (
 
-    select * from tree
+    select * from tree_totals
 
 ),
 
 pairs as (
 
     select
-        tree.tree,
-        tree.metric_id,
-        tree.label,
-        tree.direction,
-        tree.grain,
-        tree.period_start,
-        tree.motion,
-        definitions.combine,
+        node_values.tree_id,
+        node_values.node_id,
+        node_values.metric_id,
+        node_values.label,
+        node_values.direction,
+        node_values.motion,
+        node_values.grain,
+        node_values.period_start,
+        nodes.combine,
         driver_paths.attribution_level,
-        tree.actual as parent_actual,
-        tree.target as parent_target,
+        node_values.actual as parent_actual,
+        node_values.target as parent_target,
+        driver_values.node_id as driver_node_id,
         driver_values.metric_id as driver_metric_id,
         driver_values.label as driver_label,
         driver_values.owner as driver_owner,
         driver_values.actual as driver_actual,
         driver_values.target as driver_target
 
-    from tree
-    inner join definitions
-        on tree.metric_id = definitions.metric_id
+    from node_values
+    inner join nodes
+        on
+            node_values.tree_id = nodes.tree_id
+            and node_values.node_id = nodes.node_id
     inner join driver_paths
-        on tree.metric_id = driver_paths.metric_id
+        on
+            node_values.tree_id = driver_paths.tree_id
+            and node_values.node_id = driver_paths.node_id
     inner join driver_values
         on
-            driver_paths.driver_metric_id = driver_values.metric_id
-            and tree.grain = driver_values.grain
-            and tree.period_start = driver_values.period_start
-            and tree.motion = driver_values.motion
+            driver_paths.tree_id = driver_values.tree_id
+            and driver_paths.driver_node_id = driver_values.node_id
+            and node_values.motion = driver_values.motion
+            and node_values.grain = driver_values.grain
+            and node_values.period_start = driver_values.period_start
     where
-        tree.period_state != 'not_started'
-        and tree.actual is not null
-        and tree.target is not null
+        node_values.period_state != 'not_started'
+        and node_values.actual is not null
+        and node_values.target is not null
 
 ),
 
 per_parent as (
 
     select
-        metric_id,
+        tree_id,
+        node_id,
+        motion,
         grain,
         period_start,
-        motion,
         attribution_level,
         count(*) as driver_count,
         count(case when driver_actual is not null and driver_target is not null then 1 end)
@@ -97,7 +112,7 @@ per_parent as (
         sum(driver_target) as target_sum
 
     from pairs
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
@@ -117,10 +132,11 @@ implied as (
     from pairs
     inner join per_parent
         on
-            pairs.metric_id = per_parent.metric_id
+            pairs.tree_id = per_parent.tree_id
+            and pairs.node_id = per_parent.node_id
+            and pairs.motion = per_parent.motion
             and pairs.grain = per_parent.grain
             and pairs.period_start = per_parent.period_start
-            and pairs.motion = per_parent.motion
             and pairs.attribution_level = per_parent.attribution_level
     where per_parent.defined_driver_count = per_parent.driver_count
 
@@ -175,16 +191,18 @@ contributions as (
 ranked as (
 
     select
-        tree,
+        tree_id,
+        node_id,
         metric_id,
         label,
+        motion,
         grain,
         period_start,
-        motion,
         attribution_level,
         combine,
         parent_actual,
         parent_target,
+        driver_node_id,
         driver_metric_id,
         driver_label,
         driver_owner,
@@ -192,10 +210,10 @@ ranked as (
         driver_target,
         contribution,
         row_number() over (
-            partition by metric_id, grain, period_start, motion, attribution_level
+            partition by tree_id, node_id, motion, grain, period_start, attribution_level
             order by
                 (case when direction = 'higher_is_better' then 1 else -1 end) * contribution,
-                driver_metric_id
+                driver_node_id
         ) as where_to_look_rank
 
     from contributions
@@ -205,16 +223,18 @@ ranked as (
 target_mismatches as (
 
     select distinct
-        tree,
+        tree_id,
+        node_id,
         metric_id,
         label,
+        motion,
         grain,
         period_start,
-        motion,
         attribution_level,
         combine,
         parent_actual,
         parent_target,
+        cast(null as {{ dbt.type_string() }}) as driver_node_id,
         cast(null as {{ dbt.type_string() }}) as driver_metric_id,
         'drivers'' targets do not combine to this target' as driver_label,
         cast(null as {{ dbt.type_string() }}) as driver_owner,

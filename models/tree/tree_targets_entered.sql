@@ -1,15 +1,20 @@
 {#-
-    The entered targets (seeds/kpi_targets.csv), validated, then resolved to
-    every grain, period and motion they cover:
+    The entered targets (seeds/kpi_targets.csv, checked by the definition
+    rules), resolved to every grain, period and motion they cover:
       - a blank period_start covers every period of its grain, a blank motion
-        every motion, and a row naming the period or motion wins over a blank one;
+        every motion (not `all`: the total across motions is entered as `all`,
+        or rolled up from the motions by the tree); a row naming the period or
+        motion wins over a blank one;
       - a target entered at one grain rolls to the others through the days it
         covers: additive metrics (counts, dollars) prorate by days, rates and
         averages carry over (day-weighted);
       - at each grain, a target entered at that grain wins, then the finest
         other grain whose targets cover every day of the period.
 -#}
-{%- do kpi_tree.validate_targets(ref('kpi_targets')) %}
+{%- set motion_rows = [{'motion': 'all', 'is_total': true}] %}
+{%- for motion in var('motions') %}
+    {%- do motion_rows.append({'motion': motion, 'is_total': false}) %}
+{%- endfor %}
 
 with
 
@@ -19,9 +24,9 @@ targets as (
 
 ),
 
-definitions as (
+nodes as (
 
-    select * from {{ ref('kpi_definitions') }}
+    select * from {{ ref('tree_nodes') }}
 
 ),
 
@@ -34,6 +39,22 @@ reporting_periods as (
 calendar_periods as (
 
     select * from {{ ref('int_calendar_periods') }}
+
+),
+
+metrics as (
+
+    select distinct
+        metric_id,
+        is_additive
+
+    from nodes
+
+),
+
+motions as (
+
+    {{ kpi_tree.literal_rows(motion_rows, [('motion', 'text'), ('is_total', 'boolean')]) }}
 
 ),
 
@@ -57,14 +78,14 @@ expanded as (
         reporting_periods.grain,
         reporting_periods.period_start,
         reporting_periods.days_in_period,
-        reporting_periods.motion,
+        motions.motion,
         typed_targets.target,
         row_number() over (
             partition by
                 typed_targets.metric_id,
                 reporting_periods.grain,
                 reporting_periods.period_start,
-                reporting_periods.motion
+                motions.motion
             order by
                 case when typed_targets.period_start is null then 1 else 0 end,
                 case when typed_targets.motion is null then 1 else 0 end
@@ -78,7 +99,10 @@ expanded as (
                 typed_targets.period_start is null
                 or typed_targets.period_start = reporting_periods.period_start
             )
-            and (typed_targets.motion is null or typed_targets.motion = reporting_periods.motion)
+    inner join motions
+        on
+            typed_targets.motion = motions.motion
+            or (typed_targets.motion is null and not motions.is_total)
 
 ),
 
@@ -89,9 +113,9 @@ entered_by_day as (
         expanded.grain as entered_grain,
         expanded.motion,
         calendar_periods.date_day,
-        definitions.is_additive,
+        metrics.is_additive,
         case
-            when definitions.is_additive then expanded.target / expanded.days_in_period
+            when metrics.is_additive then expanded.target / expanded.days_in_period
             else expanded.target
         end as daily_target
 
@@ -100,8 +124,8 @@ entered_by_day as (
         on
             expanded.grain = calendar_periods.grain
             and expanded.period_start = calendar_periods.period_start
-    inner join definitions
-        on expanded.metric_id = definitions.metric_id
+    inner join metrics
+        on expanded.metric_id = metrics.metric_id
     where expanded.specificity_rank = 1
 
 ),
@@ -180,7 +204,6 @@ candidates as (
         on
             rolled_to_each_grain.grain = reporting_periods.grain
             and rolled_to_each_grain.period_start = reporting_periods.period_start
-            and rolled_to_each_grain.motion = reporting_periods.motion
     where
         rolled_to_each_grain.entered_grain != rolled_to_each_grain.grain
         and rolled_to_each_grain.covered_days = reporting_periods.days_in_period

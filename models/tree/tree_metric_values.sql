@@ -1,0 +1,15 @@
+{#-
+    The values of every metric the trees read, compiled by the metric compiler
+    into one query (inputs the metrics share are computed once): at the trees'
+    grains, in total, by motion, and by each drill-down dimension, alone and
+    within a motion. One row per metric, grain, period and breakdown member.
+-#}
+{%- do kpi_tree.record_tree_lineage() %}
+{%- do kpi_tree.record_compiler_lineage() %}
+{%- if execute %}
+{{ kpi_tree.metric_query(
+    kpi_tree.tree_metric_names(),
+    kpi_tree.tree_breakdowns(),
+    var('kpi_tree_grains'),
+) }}
+{%- endif %}

@@ -1,0 +1,169 @@
+{#-
+    Every node of every tree, for each motion its tree is evaluated for, grain
+    and period: in total (breakdown 'total') always, so that a period with a
+    target and no actuals still shows up; by drill-down dimension (channel,
+    segment, region) for each value the data has. With the actual, the target,
+    and where the period stands against the as-of date (var kpi_as_of_date, or
+    the latest day with funnel events): complete, in progress (with its elapsed
+    days) or not started.
+-#}
+{%- set as_of_date = var('kpi_as_of_date') %}
+
+with
+
+nodes as (
+
+    select * from {{ ref('tree_nodes') }}
+
+),
+
+scopes as (
+
+    select * from {{ ref('tree_scopes') }}
+
+),
+
+reporting_periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+node_values as (
+
+    select * from {{ ref('tree_node_values') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('tree_targets') }}
+
+),
+
+funnel_days as (
+
+    select * from {{ ref('int_funnel_events_aggregated_daily') }}
+
+),
+
+as_of as (
+
+    select
+        coalesce(
+            cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
+            max(activity_date)
+        ) as as_of_date
+
+    from funnel_days
+
+),
+
+node_totals as (
+
+    select
+        nodes.tree_id,
+        nodes.node_id,
+        scopes.motion,
+        'total' as breakdown,
+        'total' as breakdown_value
+
+    from nodes
+    inner join scopes
+        on nodes.tree_id = scopes.tree_id
+
+),
+
+node_drill_downs as (
+
+    select distinct
+        tree_id,
+        node_id,
+        motion,
+        breakdown,
+        breakdown_value
+
+    from node_values
+    where breakdown != 'total'
+
+),
+
+node_members as (
+
+    select * from node_totals
+    union all
+    select * from node_drill_downs
+
+),
+
+spine as (
+
+    select
+        node_members.*,
+        reporting_periods.grain,
+        reporting_periods.period_start,
+        reporting_periods.period_end,
+        reporting_periods.days_in_period,
+        case
+            when reporting_periods.period_end <= as_of.as_of_date then 'complete'
+            when reporting_periods.period_start <= as_of.as_of_date then 'in_progress'
+            else 'not_started'
+        end as period_state,
+        case
+            when reporting_periods.period_end <= as_of.as_of_date
+                then reporting_periods.days_in_period
+            when reporting_periods.period_start <= as_of.as_of_date
+                then {{ dbt.datediff('reporting_periods.period_start', 'as_of.as_of_date', 'day') }} + 1
+            else 0
+        end as elapsed_days
+
+    from node_members
+    cross join reporting_periods
+    cross join as_of
+    where reporting_periods.grain in ({{ kpi_tree.sql_string_list(var('kpi_tree_grains')) }})
+
+),
+
+final as (
+
+    select
+        spine.tree_id,
+        spine.node_id,
+        spine.motion,
+        spine.grain,
+        spine.period_start,
+        spine.breakdown,
+        spine.breakdown_value,
+        spine.period_end,
+        spine.days_in_period,
+        spine.period_state,
+        spine.elapsed_days,
+        case when spine.period_state != 'not_started' then node_values.actual end as actual,
+        node_values.numerator,
+        node_values.denominator,
+        targets.target,
+        targets.target_source,
+        targets.entered_grain as target_entered_grain
+
+    from spine
+    left join node_values
+        on
+            spine.tree_id = node_values.tree_id
+            and spine.node_id = node_values.node_id
+            and spine.motion = node_values.motion
+            and spine.grain = node_values.grain
+            and spine.period_start = node_values.period_start
+            and spine.breakdown = node_values.breakdown
+            and spine.breakdown_value = node_values.breakdown_value
+    left join targets
+        on
+            spine.tree_id = targets.tree_id
+            and spine.node_id = targets.node_id
+            and spine.motion = targets.motion
+            and spine.grain = targets.grain
+            and spine.period_start = targets.period_start
+            and spine.breakdown = 'total'
+
+)
+
+select * from final

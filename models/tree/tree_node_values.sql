@@ -1,0 +1,96 @@
+{#-
+    The actual of every tree node, for each motion its tree is evaluated for,
+    grain and period, in total and by drill-down dimension: the metric values
+    keyed the way nodes read them. A node reads its metric at the tree's motion,
+    or at the motion it is pinned to (an `all`-scoped tree's node `motion:`).
+-#}
+{%- set drill_dimensions = var('kpi_drill_dimensions') %}
+
+with
+
+nodes as (
+
+    select * from {{ ref('tree_nodes') }}
+
+),
+
+scopes as (
+
+    select * from {{ ref('tree_scopes') }}
+
+),
+
+metric_values as (
+
+    select * from {{ ref('tree_metric_values') }}
+
+),
+
+-- each value keyed by the motion it belongs to ('all' for the total across
+-- motions), the drill-down dimension ('total' for none) and its value
+keyed_values as (
+
+    select
+        metric_id,
+        grain,
+        period_start,
+        coalesce(motion, 'all') as value_motion,
+        case
+            {%- for dimension in drill_dimensions %}
+            when breakdown in ('{{ dimension }}', 'motion,{{ dimension }}') then '{{ dimension }}'
+            {%- endfor %}
+            else 'total'
+        end as breakdown,
+        case
+            {%- for dimension in drill_dimensions %}
+            when breakdown in ('{{ dimension }}', 'motion,{{ dimension }}')
+                then coalesce({{ dimension }}, '(missing)')
+            {%- endfor %}
+            else 'total'
+        end as breakdown_value,
+        value,
+        numerator,
+        denominator
+
+    from metric_values
+
+),
+
+node_scopes as (
+
+    select
+        nodes.tree_id,
+        nodes.node_id,
+        nodes.metric_id,
+        scopes.motion,
+        coalesce(nodes.pinned_motion, scopes.motion) as value_motion
+
+    from nodes
+    inner join scopes
+        on nodes.tree_id = scopes.tree_id
+
+),
+
+final as (
+
+    select
+        node_scopes.tree_id,
+        node_scopes.node_id,
+        node_scopes.motion,
+        keyed_values.grain,
+        keyed_values.period_start,
+        keyed_values.breakdown,
+        keyed_values.breakdown_value,
+        keyed_values.value as actual,
+        keyed_values.numerator,
+        keyed_values.denominator
+
+    from node_scopes
+    inner join keyed_values
+        on
+            node_scopes.metric_id = keyed_values.metric_id
+            and node_scopes.value_motion = keyed_values.value_motion
+
+)
+
+select * from final

@@ -1,0 +1,78 @@
+{#-
+    The trees' nodes: one row per node of every tree in vars.kpi_trees, with
+    its place in the tree (parent, role, how its drivers combine, depth) and
+    the facts its metric carries in the semantic layer (owner, layer, unit,
+    direction, cadence), generated from the definitions, never typed twice.
+    Text from the definitions is stored as quoted literals, never run as SQL.
+-#}
+-- depends_on: {{ ref('definition_violations') }}
+{%- do kpi_tree.record_tree_lineage() %}
+
+with
+
+nodes as (
+
+    {{ kpi_tree.literal_rows(kpi_tree.tree_nodes() if execute else [], [
+        ('tree_id', 'text'),
+        ('tree_label', 'text'),
+        ('node_id', 'text'),
+        ('metric_id', 'text'),
+        ('label', 'text'),
+        ('description', 'text'),
+        ('metric_type', 'text'),
+        ('parent_node_id', 'text'),
+        ('role', 'text'),
+        ('combine', 'text'),
+        ('driver_list', 'text'),
+        ('depth', 'integer'),
+        ('pinned_motion', 'text'),
+        ('subtree', 'text'),
+        ('is_root', 'boolean'),
+        ('is_north_star', 'boolean'),
+        ('layer', 'text'),
+        ('owner', 'text'),
+        ('cadence', 'text'),
+        ('direction', 'text'),
+        ('unit', 'text'),
+        ('is_executive', 'boolean'),
+        ('is_additive', 'boolean'),
+        ('definition_file', 'text'),
+        ('declaration_order', 'integer'),
+    ]) }}
+
+),
+
+final as (
+
+    select
+        tree_id,
+        tree_label,
+        node_id,
+        metric_id,
+        label,
+        description,
+        metric_type,
+        parent_node_id,
+        role,
+        combine,
+        driver_list as driver_node_ids,
+        depth,
+        pinned_motion,
+        subtree,
+        is_root,
+        is_north_star,
+        layer,
+        owner,
+        cadence,
+        direction,
+        unit,
+        is_executive,
+        is_additive,
+        definition_file,
+        declaration_order
+
+    from nodes
+
+)
+
+select * from final

@@ -1,0 +1,245 @@
+{#-
+    A target for every node of every tree, motion, grain and period:
+      1. entered: the node's metric at the motion it reads (tree_targets_entered);
+      2. rolled up, from the leaves to the root: a node without an entered
+         target whose drivers all have one gets their product (or sum): 50
+         meetings x 50% = 25 opportunities;
+      3. cascaded, from the root to the leaves: a driver without a target whose
+         parent and other drivers have one gets what they leave, Y / (product of
+         the others) or Y - (sum of the others): $1,000,000 / $40,000 = 25
+         opportunities / 50% = 50 meetings / 25% = 200 demo requests / 2% =
+         10,000 sessions.
+    Where a driver's target is entered and so are its parent's and its
+    siblings', target_cascaded still holds what the cascade implies for it, so
+    that a contradiction is reported (test assert_entered_targets_agree_with_cascade),
+    never overwritten.
+-#}
+{%- set max_depth = kpi_tree.tree_max_depth() %}
+{%- set node_keys = ['tree_id', 'node_id', 'motion', 'grain', 'period_start'] %}
+
+with
+
+nodes as (
+
+    select * from {{ ref('tree_nodes') }}
+
+),
+
+scopes as (
+
+    select * from {{ ref('tree_scopes') }}
+
+),
+
+reporting_periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+entered_targets as (
+
+    select * from {{ ref('tree_targets_entered') }}
+
+),
+
+node_periods as (
+
+    select
+        nodes.tree_id,
+        nodes.node_id,
+        nodes.parent_node_id,
+        nodes.role,
+        nodes.combine,
+        nodes.depth,
+        scopes.motion,
+        reporting_periods.grain,
+        reporting_periods.period_start,
+        entered_targets.target_entered,
+        entered_targets.entered_grain
+
+    from nodes
+    inner join scopes
+        on nodes.tree_id = scopes.tree_id
+    cross join reporting_periods
+    left join entered_targets
+        on
+            nodes.metric_id = entered_targets.metric_id
+            and coalesce(nodes.pinned_motion, scopes.motion) = entered_targets.motion
+            and reporting_periods.grain = entered_targets.grain
+            and reporting_periods.period_start = entered_targets.period_start
+
+),
+
+-- noqa: disable=LT02
+-- 2. rolled up, one step per depth from the deepest to the root
+{% for depth in range(max_depth, -1, -1) %}
+{%- if depth < max_depth %}
+drivers_of_depth_{{ depth }} as (
+
+    select
+        tree_id,
+        parent_node_id as node_id,
+        motion,
+        grain,
+        period_start,
+        count(*) as driver_count,
+        count(target_rolled_up) as drivers_with_target,
+        {{ kpi_tree.product_aggregate('target_rolled_up') }} as target_product,
+        sum(target_rolled_up) as target_sum
+
+    from rolled_up_depth_{{ depth + 1 }}
+    where role = 'driver'
+    group by 1, 2, 3, 4, 5
+
+),
+{% endif %}
+rolled_up_depth_{{ depth }} as (
+
+    select
+        node_periods.*,
+        {%- if depth < max_depth %}
+        case
+            when node_periods.target_entered is not null then node_periods.target_entered
+            when drivers.driver_count = drivers.drivers_with_target
+                then case node_periods.combine
+                    when 'product' then drivers.target_product
+                    when 'sum' then drivers.target_sum
+                end
+        end as target_rolled_up
+        {%- else %}
+        node_periods.target_entered as target_rolled_up
+        {%- endif %}
+
+    from node_periods
+    {%- if depth < max_depth %}
+    left join drivers_of_depth_{{ depth }} as drivers
+        on
+            {%- for key in node_keys %}
+            {{ 'and ' if not loop.first }}node_periods.{{ key }} = drivers.{{ key }}
+            {%- endfor %}
+    {%- endif %}
+    where node_periods.depth = {{ depth }}
+
+),
+{% endfor %}
+-- 3. cascaded, one step per depth from the root down
+resolved_depth_0 as (
+
+    select
+        *,
+        cast(null as {{ kpi_tree.type_double() }}) as target_cascaded,
+        target_rolled_up as target
+
+    from rolled_up_depth_0
+
+),
+{% for depth in range(1, max_depth + 1) %}
+siblings_of_depth_{{ depth }} as (
+
+    select
+        tree_id,
+        parent_node_id as node_id,
+        motion,
+        grain,
+        period_start,
+        count(*) as driver_count,
+        count(target_rolled_up) as drivers_with_target,
+        {{ kpi_tree.product_aggregate('target_rolled_up') }} as target_product,
+        sum(target_rolled_up) as target_sum
+
+    from rolled_up_depth_{{ depth }}
+    where role = 'driver'
+    group by 1, 2, 3, 4, 5
+
+),
+
+cascaded_depth_{{ depth }} as (
+
+    select
+        node.*,
+        case
+            when node.role != 'driver' or parent.target is null then null
+            -- the one driver without a target takes what the others leave
+            when
+                node.target_rolled_up is null
+                and siblings.drivers_with_target = siblings.driver_count - 1
+                then case parent.combine
+                    when 'product' then parent.target / nullif(siblings.target_product, 0)
+                    when 'sum' then parent.target - siblings.target_sum
+                end
+            -- every driver has one: what the cascade implies for this one, given the others
+            when
+                node.target_rolled_up is not null
+                and siblings.drivers_with_target = siblings.driver_count
+                then case parent.combine
+                    when 'product'
+                        then parent.target * node.target_rolled_up
+                        / nullif(siblings.target_product, 0)
+                    when 'sum'
+                        then parent.target - (siblings.target_sum - node.target_rolled_up)
+                end
+        end as target_cascaded
+
+    from rolled_up_depth_{{ depth }} as node
+    inner join resolved_depth_{{ depth - 1 }} as parent
+        on
+            node.tree_id = parent.tree_id
+            and node.parent_node_id = parent.node_id
+            and node.motion = parent.motion
+            and node.grain = parent.grain
+            and node.period_start = parent.period_start
+    left join siblings_of_depth_{{ depth }} as siblings
+        on
+            node.tree_id = siblings.tree_id
+            and node.parent_node_id = siblings.node_id
+            and node.motion = siblings.motion
+            and node.grain = siblings.grain
+            and node.period_start = siblings.period_start
+
+),
+
+resolved_depth_{{ depth }} as (
+
+    select
+        *,
+        coalesce(target_rolled_up, target_cascaded) as target
+
+    from cascaded_depth_{{ depth }}
+
+),
+{% endfor %}
+all_depths as (
+
+    {% for depth in range(0, max_depth + 1) -%}
+    select * from resolved_depth_{{ depth }}
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+
+),
+-- noqa: enable=LT02
+
+final as (
+
+    select
+        tree_id,
+        node_id,
+        motion,
+        grain,
+        period_start,
+        target,
+        case
+            when target_entered is not null then 'entered'
+            when target_rolled_up is not null then 'rolled_up'
+            when target_cascaded is not null then 'cascaded'
+        end as target_source,
+        entered_grain,
+        target_entered,
+        target_cascaded
+
+    from all_depths
+
+)
+
+select * from final
