@@ -54,10 +54,10 @@ DBT_FRAMING = re.compile(r"\w+ Error( in .*)?")  # "Compilation Error", "Runtime
 TOP_LOOK_FIRST = 3
 
 TREE_COLUMNS = (
-    "node_id", "metric_id", "metric_motion", "label", "parent_node_id", "role", "layer", "owner", "cadence",
-    "unit", "direction", "period_start", "period_end", "period_state", "actual", "target",
-    "target_source", "variance", "variance_pct", "status", "trend", "pacing_ratio", "benchmark",
-    "benchmark_low", "benchmark_high", "actual_note",
+    "node_id", "metric_id", "metric_motion", "label", "parent_node_id", "role", "layer",
+    "owner", "cadence", "unit", "direction", "period_start", "period_end", "period_state",
+    "actual", "target", "target_source", "variance", "variance_pct", "status", "trend",
+    "pacing_ratio", "benchmark", "benchmark_low", "benchmark_high", "actual_note",
 )  # fmt: skip
 ATTRIBUTION_COLUMNS = (
     "node_id", "attribution_level", "driver_node_id", "driver_label", "driver_owner",
@@ -413,9 +413,7 @@ def scope_filter(tree: str, grain: str | None, motion: str) -> str:
 
 def tree_motion(warehouse: DbtWarehouse, options: Options) -> str:
     """The motion to export: --motion, which must be in the tree's scope, or the scope's first."""
-    rows = warehouse.query(
-        f"select tree_id, scope from {ref('kpi_trees')} order by tree_id"
-    )
+    rows = warehouse.query(f"select tree_id, scope from {ref('kpi_trees')} order by tree_id")
     scopes = {str(row["tree_id"]): str(row["scope"]).split(",") for row in rows}
     if options.tree not in scopes:
         raise ExportError(

@@ -213,9 +213,7 @@ class BrokenBuild:
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def broken_build(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Any:
+def broken_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The broken project built once per engine on a little generated data."""
     tmp_path = tmp_path_factory.mktemp(f"broken-{request.param}")
     project = broken_project(tmp_path)
@@ -277,7 +275,7 @@ def test_an_exception_accepts_a_violation_until_it_expires(tmp_path: Path) -> No
     append_csv(
         project / "seeds" / "kpi_rule_exceptions.csv",
         [
-            ["executive_diagnostic", "", "spend", "Spend on the board deck until Q1 (CMO)", "2999-12-31"],
+            ["executive_diagnostic", "", "spend", "On the board deck until Q1 (CMO)", "2999-12-31"],
             ["invalid_root", "two_roots", "", "Temporary, agreed in the Q3 review", "2020-01-01"],
         ],
     )  # fmt: skip
@@ -293,10 +291,9 @@ def test_an_exception_accepts_a_violation_until_it_expires(tmp_path: Path) -> No
             "from kpi_semantic.definition_violations where rule = 'executive_diagnostic'"
         ).fetchall()
         expired = connection.execute(
-            "select is_excepted from kpi_semantic.definition_violations "
-            "where rule = 'invalid_root'"
+            "select is_excepted from kpi_semantic.definition_violations where rule = 'invalid_root'"
         ).fetchall()
-    assert accepted == [("spend", True, "Spend on the board deck until Q1 (CMO)")]
+    assert accepted == [("spend", True, "On the board deck until Q1 (CMO)")]
     assert expired == [(False,)]
 
 
@@ -389,13 +386,14 @@ def worked_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dbtR
     env = {"KPI_TARGET": "duckdb", "KPI_DUCKDB_PATH": str(project / "fixture.duckdb")}
     args = ["build", "--select", "+tree_targets", "assert_entered_targets_agree_with_cascade"]
     args += ["--indirect-selection", "cautious"]
-    return project, run_dbt(args, env, project / "target", project_dir=project, expect_success=False)
+    result = run_dbt(args, env, project / "target", project_dir=project, expect_success=False)
+    return project, result
 
 
 def cascaded_targets(project: Path, tree: str, motion: str) -> dict[str, tuple[float, str]]:
     with duckdb.connect(str(project / "fixture.duckdb"), read_only=True) as connection:
         rows = connection.execute(
-            "select node_id, target, target_source from kpi_tree.tree_targets "
+            "select node_id, target, target_source from kpi_tree_resolution.tree_targets "
             "where tree_id = ? and grain = 'quarter' and period_start = date '2026-01-01' "
             "and motion = ? and target is not null",
             [tree, motion],
@@ -470,7 +468,7 @@ def test_a_broken_identity_fails_its_rule_naming_the_node(tmp_path: Path) -> Non
         broken = {
             node
             for (node,) in connection.execute(
-                "select distinct node_id from kpi_tree.tree_identities where is_broken"
+                "select distinct node_id from kpi_tree_resolution.tree_identities where is_broken"
             ).fetchall()
         }
     assert broken == {"meetings_held", "demo_request_to_meeting_held_rate"}

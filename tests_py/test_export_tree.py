@@ -340,9 +340,10 @@ def hostile_export() -> Any:
         return module.Node(
             node_id=node_id, metric_id=node_id, metric_motion="inbound", label=HOSTILE,
             owner=HOSTILE, layer="pipeline_mechanics", role=role, unit="ratio",
-            direction="higher_is_better", cadence="weekly", actual=0.5, target=0.8, target_source="entered", variance=-0.3, variance_pct=-0.375,
-            status=status, trend="declining", pacing_ratio=None, benchmark=None,
-            actual_note=HOSTILE, children=children,
+            direction="higher_is_better", cadence="weekly", actual=0.5, target=0.8,
+            target_source="entered", variance=-0.3, variance_pct=-0.375, status=status,
+            trend="declining", pacing_ratio=None, benchmark=None, actual_note=HOSTILE,
+            children=children,
         )  # fmt: skip
 
     leaf = node("leaf_rate", "driver", "behind", [])

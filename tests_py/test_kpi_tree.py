@@ -115,8 +115,7 @@ def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) 
     rows = {
         r["period_start"]: r
         for r in tree_rows(built_engine)
-        if (r["tree_id"], r["node_id"]) == ("inbound", "meeting_held_rate")
-        and r["grain"] == "week"
+        if (r["tree_id"], r["node_id"]) == ("inbound", "meeting_held_rate") and r["grain"] == "week"
     }
     for week in ("2026-10-05", "2026-10-12", "2026-10-19"):
         assert rows[week]["status"] == "behind", rows[week]

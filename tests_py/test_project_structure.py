@@ -170,8 +170,11 @@ def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None
     for node in models(manifest).values():
         schemas[folder(node)].add(node["schema"])
     assert schemas == {
-        layer: {f"kpi_{layer}"}
-        for layer in ("staging", "intermediate", "semantic", "metrics", "tree", "marts")
+        **{
+            layer: {f"kpi_{layer}"}
+            for layer in ("staging", "intermediate", "semantic", "metrics", "marts")
+        },
+        "tree": {"kpi_tree_resolution"},
     }
     sources = {source["schema"] for source in manifest["sources"].values()}
     assert sources == {"raw"}
@@ -190,9 +193,7 @@ def test_no_intermediate_or_tree_model_reads_a_mart(manifest: dict[str, Any]) ->
 def test_no_root_models_but_the_time_spine(manifest: dict[str, Any]) -> None:
     """A model without parents is a definition typed twice or a lineage gap; the time
     spine is generated from the calendar vars, and everything else reads something."""
-    roots = [
-        node["name"] for node in models(manifest).values() if not node["depends_on"]["nodes"]
-    ]
+    roots = [node["name"] for node in models(manifest).values() if not node["depends_on"]["nodes"]]
     assert roots == ["metricflow_time_spine"]
 
 

@@ -114,11 +114,13 @@
     {%- set metric = kpi_tree.find_metric(metric_name) -%}
     {%- set meta = ((metric.config.meta or {}).get('kpi') if metric else none) -%}
     {%- set kpi = meta if meta is mapping else {} -%}
-    {%- set measure_agg = none -%}
+    {#- a namespace: a plain `set` inside a loop does not survive the loop -#}
+    {%- set measure = namespace(agg=none) -%}
     {%- if metric and metric.type == 'simple' and metric.type_params.measure -%}
         {%- for semantic_model in graph.semantic_models.values() -%}
-            {%- for measure in semantic_model.measures if measure.name == metric.type_params.measure.name -%}
-                {%- set measure_agg = measure.agg -%}
+            {%- for candidate in semantic_model.measures
+                if candidate.name == metric.type_params.measure.name -%}
+                {%- set measure.agg = candidate.agg -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}
@@ -134,7 +136,7 @@
         'direction': kpi.get('direction'),
         'unit': kpi.get('unit'),
         'is_executive': kpi.get('executive') is sameas true,
-        'is_additive': measure_agg in ['sum', 'count', 'sum_boolean'],
+        'is_additive': measure.agg in ['sum', 'count', 'sum_boolean'],
         'definition_file': metric.original_file_path if metric else none,
     }) }}
 {%- endmacro %}

@@ -111,7 +111,8 @@ with_comparisons as (
         coalesce(
             metric_motion = motion
             and row_number() over (
-                partition by metric_id, metric_motion, grain, period_start, breakdown, breakdown_value
+                partition by
+                    metric_id, metric_motion, grain, period_start, breakdown, breakdown_value
                 order by case when metric_motion = motion then 0 else 1 end, tree_id, node_id
             ) = 1,
             false

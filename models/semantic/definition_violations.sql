@@ -53,8 +53,12 @@ matched_exceptions as (
         exceptions.reason as exception_reason,
         exceptions.expires_on as exception_expires_on,
         row_number() over (
-            partition by violations.rule, violations.tree_id, violations.node_id,
-            violations.metric_id, violations.message
+            partition by
+                violations.rule,
+                violations.tree_id,
+                violations.node_id,
+                violations.metric_id,
+                violations.message
             order by exceptions.expires_on desc
         ) as exception_rank
 
@@ -62,8 +66,8 @@ matched_exceptions as (
     left join exceptions
         on
             violations.rule = exceptions.rule
-            and (exceptions.tree_id is null or exceptions.tree_id = violations.tree_id)
-            and (exceptions.metric_id is null or exceptions.metric_id = violations.metric_id)
+            and (exceptions.tree_id is null or violations.tree_id = exceptions.tree_id)
+            and (exceptions.metric_id is null or violations.metric_id = exceptions.metric_id)
 
 ),
 

@@ -113,7 +113,9 @@ spine as (
             when reporting_periods.period_end <= as_of.as_of_date
                 then reporting_periods.days_in_period
             when reporting_periods.period_start <= as_of.as_of_date
-                then {{ dbt.datediff('reporting_periods.period_start', 'as_of.as_of_date', 'day') }} + 1
+                then 1 + {{ dbt.datediff(
+                    'reporting_periods.period_start', 'as_of.as_of_date', 'day'
+                ) }}
             else 0
         end as elapsed_days
 

@@ -26,6 +26,7 @@ metric_values as (
 
 ),
 
+-- noqa: disable=LT02
 -- each value keyed by the motion it belongs to ('all' for the total across
 -- motions), the drill-down dimension ('total' for none) and its value
 keyed_values as (
@@ -55,6 +56,7 @@ keyed_values as (
     from metric_values
 
 ),
+-- noqa: enable=LT02
 
 node_scopes as (
 

@@ -75,7 +75,7 @@ node_periods as (
 -- 2. rolled up, one step per depth from the deepest to the root
 {% for depth in range(max_depth, -1, -1) %}
 {%- if depth < max_depth %}
-drivers_of_depth_{{ depth }} as (
+children_of_depth_{{ depth }} as (
 
     select
         tree_id,
@@ -83,10 +83,10 @@ drivers_of_depth_{{ depth }} as (
         motion,
         grain,
         period_start,
-        count(*) as driver_count,
-        count(target_rolled_up) as drivers_with_target,
-        {{ kpi_tree.product_aggregate('target_rolled_up') }} as target_product,
-        sum(target_rolled_up) as target_sum
+        count(*) as child_count,
+        count(target_rolled_up) as children_with_target,
+        {{ kpi_tree.product_aggregate('target_rolled_up') }} as children_target_product,
+        sum(target_rolled_up) as children_target_sum
 
     from rolled_up_depth_{{ depth + 1 }}
     where role = 'driver'
@@ -95,16 +95,17 @@ drivers_of_depth_{{ depth }} as (
 ),
 {% endif %}
 rolled_up_depth_{{ depth }} as (
+    {%- set children = 'children_of_depth_' ~ depth %}
 
     select
         node_periods.*,
         {%- if depth < max_depth %}
         case
             when node_periods.target_entered is not null then node_periods.target_entered
-            when drivers.driver_count = drivers.drivers_with_target
+            when {{ children }}.child_count = {{ children }}.children_with_target
                 then case node_periods.combine
-                    when 'product' then drivers.target_product
-                    when 'sum' then drivers.target_sum
+                    when 'product' then {{ children }}.children_target_product
+                    when 'sum' then {{ children }}.children_target_sum
                 end
         end as target_rolled_up
         {%- else %}
@@ -113,10 +114,10 @@ rolled_up_depth_{{ depth }} as (
 
     from node_periods
     {%- if depth < max_depth %}
-    left join drivers_of_depth_{{ depth }} as drivers
+    left join {{ children }}
         on
             {%- for key in node_keys %}
-            {{ 'and ' if not loop.first }}node_periods.{{ key }} = drivers.{{ key }}
+            {{ 'and ' if not loop.first }}node_periods.{{ key }} = {{ children }}.{{ key }}
             {%- endfor %}
     {%- endif %}
     where node_periods.depth = {{ depth }}
@@ -135,67 +136,75 @@ resolved_depth_0 as (
 
 ),
 {% for depth in range(1, max_depth + 1) %}
-siblings_of_depth_{{ depth }} as (
+-- each parent at depth {{ depth - 1 }}: its target, and what its drivers' targets make
+parents_of_depth_{{ depth }} as (
+    {%- set parent = 'resolved_depth_' ~ (depth - 1) %}
+    {%- set child = 'rolled_up_depth_' ~ depth %}
 
     select
-        tree_id,
-        parent_node_id as node_id,
-        motion,
-        grain,
-        period_start,
-        count(*) as driver_count,
-        count(target_rolled_up) as drivers_with_target,
-        {{ kpi_tree.product_aggregate('target_rolled_up') }} as target_product,
-        sum(target_rolled_up) as target_sum
+        {{ parent }}.tree_id,
+        {{ parent }}.node_id as parent_node_id,
+        {{ parent }}.motion,
+        {{ parent }}.grain,
+        {{ parent }}.period_start,
+        {{ parent }}.target as parent_target,
+        {{ parent }}.combine as parent_combine,
+        count(*) as sibling_count,
+        count({{ child }}.target_rolled_up) as siblings_with_target,
+        {{ kpi_tree.product_aggregate(child ~ '.target_rolled_up') }} as siblings_target_product,
+        sum({{ child }}.target_rolled_up) as siblings_target_sum
 
-    from rolled_up_depth_{{ depth }}
-    where role = 'driver'
-    group by 1, 2, 3, 4, 5
+    from {{ parent }}
+    inner join {{ child }}
+        on
+            {{ parent }}.tree_id = {{ child }}.tree_id
+            and {{ parent }}.node_id = {{ child }}.parent_node_id
+            and {{ parent }}.motion = {{ child }}.motion
+            and {{ parent }}.grain = {{ child }}.grain
+            and {{ parent }}.period_start = {{ child }}.period_start
+    where {{ child }}.role = 'driver'
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 
 cascaded_depth_{{ depth }} as (
+    {%- set node = 'rolled_up_depth_' ~ depth %}
+    {%- set parent = 'parents_of_depth_' ~ depth %}
 
     select
-        node.*,
+        {{ node }}.*,
         case
-            when node.role != 'driver' or parent.target is null then null
+            when {{ node }}.role != 'driver' or {{ parent }}.parent_target is null then null
             -- the one driver without a target takes what the others leave
             when
-                node.target_rolled_up is null
-                and siblings.drivers_with_target = siblings.driver_count - 1
-                then case parent.combine
-                    when 'product' then parent.target / nullif(siblings.target_product, 0)
-                    when 'sum' then parent.target - siblings.target_sum
+                {{ node }}.target_rolled_up is null
+                and {{ parent }}.siblings_with_target = {{ parent }}.sibling_count - 1
+                then case {{ parent }}.parent_combine
+                    when 'product'
+                        then {{ parent }}.parent_target
+                        / nullif({{ parent }}.siblings_target_product, 0)
+                    when 'sum' then {{ parent }}.parent_target - {{ parent }}.siblings_target_sum
                 end
             -- every driver has one: what the cascade implies for this one, given the others
             when
-                node.target_rolled_up is not null
-                and siblings.drivers_with_target = siblings.driver_count
-                then case parent.combine
+                {{ node }}.target_rolled_up is not null
+                and {{ parent }}.siblings_with_target = {{ parent }}.sibling_count
+                then case {{ parent }}.parent_combine
                     when 'product'
-                        then parent.target * node.target_rolled_up
-                        / nullif(siblings.target_product, 0)
+                        then {{ parent }}.parent_target * {{ node }}.target_rolled_up
+                        / nullif({{ parent }}.siblings_target_product, 0)
                     when 'sum'
-                        then parent.target - (siblings.target_sum - node.target_rolled_up)
+                        then {{ parent }}.parent_target
+                        - ({{ parent }}.siblings_target_sum - {{ node }}.target_rolled_up)
                 end
         end as target_cascaded
 
-    from rolled_up_depth_{{ depth }} as node
-    inner join resolved_depth_{{ depth - 1 }} as parent
+    from {{ node }}
+    left join {{ parent }}
         on
-            node.tree_id = parent.tree_id
-            and node.parent_node_id = parent.node_id
-            and node.motion = parent.motion
-            and node.grain = parent.grain
-            and node.period_start = parent.period_start
-    left join siblings_of_depth_{{ depth }} as siblings
-        on
-            node.tree_id = siblings.tree_id
-            and node.parent_node_id = siblings.node_id
-            and node.motion = siblings.motion
-            and node.grain = siblings.grain
-            and node.period_start = siblings.period_start
+            {%- for key in ['tree_id', 'parent_node_id', 'motion', 'grain', 'period_start'] %}
+            {{ 'and ' if not loop.first }}{{ node }}.{{ key }} = {{ parent }}.{{ key }}
+            {%- endfor %}
 
 ),
 
