@@ -183,7 +183,9 @@ def failure_summary(result: dbtRunnerResult) -> str:
     return "\n".join(lines) or "dbt reported failure without a message"
 
 
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+PROJECT_FILES = (
+    "dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots", "tests",
+)  # fmt: skip
 
 
 def copy_project(destination: Path) -> Path:

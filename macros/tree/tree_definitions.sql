@@ -114,16 +114,6 @@
     {%- set metric = kpi_tree.find_metric(metric_name) -%}
     {%- set meta = ((metric.config.meta or {}).get('kpi') if metric else none) -%}
     {%- set kpi = meta if meta is mapping else {} -%}
-    {#- a namespace: a plain `set` inside a loop does not survive the loop -#}
-    {%- set measure = namespace(agg=none) -%}
-    {%- if metric and metric.type == 'simple' and metric.type_params.measure -%}
-        {%- for semantic_model in graph.semantic_models.values() -%}
-            {%- for candidate in semantic_model.measures
-                if candidate.name == metric.type_params.measure.name -%}
-                {%- set measure.agg = candidate.agg -%}
-            {%- endfor -%}
-        {%- endfor -%}
-    {%- endif -%}
     {{ return({
         'exists': metric is not none,
         'has_kpi_meta': meta is not none,
@@ -136,9 +126,46 @@
         'direction': kpi.get('direction'),
         'unit': kpi.get('unit'),
         'is_executive': kpi.get('executive') is sameas true,
-        'is_additive': measure.agg in ['sum', 'count', 'sum_boolean'],
+        'is_additive': kpi_tree.metric_is_additive(metric) if metric else false,
         'definition_file': metric.original_file_path if metric else none,
     }) }}
+{%- endmacro %}
+
+
+{% macro metric_is_additive(metric, depth=0) -%}
+    {#-
+        Whether the metric's values add up across days (a week is the sum of its
+        days): a simple metric summing or counting its measure; conversions
+        counted at the base event's day; a derived metric that only adds and
+        subtracts additive inputs. Ratios, averages, distinct counts, rates:
+        not additive (their targets carry over rather than prorate).
+    -#}
+    {%- set params = metric.type_params -%}
+    {%- if depth > 10 -%}
+        {{ return(false) }}
+    {%- elif metric.type == 'simple' and params.measure -%}
+        {%- set found = namespace(agg=none) -%}
+        {%- for semantic_model in graph.semantic_models.values() -%}
+            {%- for candidate in semantic_model.measures if candidate.name == params.measure.name -%}
+                {%- set found.agg = candidate.agg -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {{ return(found.agg in ['sum', 'count', 'sum_boolean']) }}
+    {%- elif metric.type == 'conversion' -%}
+        {{ return(params.conversion_type_params.calculation == 'conversions') }}
+    {%- elif metric.type == 'derived' and params.metrics
+        and modules.re.fullmatch('[A-Za-z0-9_\s+()-]*', params.expr or '') -%}
+        {%- set additive = namespace(all=true) -%}
+        {%- for input in params.metrics -%}
+            {%- set input_metric = kpi_tree.find_metric(input.name) -%}
+            {%- if input.offset_window or input.offset_to_grain or input_metric is none
+                or not kpi_tree.metric_is_additive(input_metric, depth + 1) -%}
+                {%- set additive.all = false -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {{ return(additive.all) }}
+    {%- endif -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 
