@@ -246,9 +246,9 @@ def test_definition_changes_list_what_changed_when(tmp_path: Path) -> None:
     )
     changes = query(
         project,
-        "select object_type, tree_id, node_id, metric_id, attribute, old_value, new_value, "
+        "select object_type, tree_id, node_id, metric_id, changed_field, old_value, new_value, "
         "target_grain, target_motion from kpi_marts.kpi_definition_changes "
-        "order by object_type, attribute",
+        "order by object_type, changed_field",
     )
     assert changes == [
         ("definition", "inbound", "meeting_held_rate", "meeting_held_rate", "owner",

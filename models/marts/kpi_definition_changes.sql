@@ -1,10 +1,10 @@
 {#-
     What changed in the definitions and the targets, when, and from what to
-    what: one row per changed attribute of a tree node (its metric's label,
+    what: one row per changed field of a tree node (its metric's label,
     description, owner, layer, unit, direction, cadence, executive flag; its
     parent, role, combine) or of an entered target, from the snapshots every
     `dbt build` takes. A node or target row added after the first snapshot, or
-    removed, is its own row (attribute `node` or `target_row`). E.g. the
+    removed, is its own row (changed_field `node` or `target_row`). E.g. the
     meeting-held-rate target moving from 0.8 to 0.75 in May.
 -#}
 {%- set node_attributes = [
@@ -41,7 +41,9 @@ definition_versions as (
         node_id,
         dbt_valid_from as changed_at,
         coalesce(cast(dbt_is_deleted as {{ text }}) = 'True', false) as is_removed,
-        row_number() over (partition by tree_id, node_id order by dbt_valid_from) as version,
+        row_number() over (
+            partition by tree_id, node_id order by dbt_valid_from
+        ) as version_number,
         {%- for attribute in node_attributes %}
         cast({{ attribute }} as {{ text }}) as {{ attribute }},
         lag(cast({{ attribute }} as {{ text }})) over (
@@ -61,13 +63,16 @@ definition_changes as (
         tree_id,
         node_id,
         metric_id,
-        {{ kpi_tree.quote_string(attribute) }} as attribute,
+        {{ kpi_tree.quote_string(attribute) }} as changed_field,
         previous_{{ attribute }} as old_value,
         {{ attribute }} as new_value,
         changed_at
 
     from definition_versions
-    where version > 1 and not is_removed and {{ attribute }} is distinct from previous_{{ attribute }}
+    where
+        version_number > 1
+        and not is_removed
+        and {{ attribute }} is distinct from previous_{{ attribute }}
 
     union all
 
@@ -77,7 +82,7 @@ definition_changes as (
         definition_versions.tree_id,
         definition_versions.node_id,
         definition_versions.metric_id,
-        'node' as attribute,
+        'node' as changed_field,
         case when definition_versions.is_removed then 'present' end as old_value,
         case when definition_versions.is_removed then 'removed' else 'added' end as new_value,
         definition_versions.changed_at
@@ -87,7 +92,7 @@ definition_changes as (
     where
         definition_versions.is_removed
         or (
-            definition_versions.version = 1
+            definition_versions.version_number = 1
             and definition_versions.changed_at > first_snapshot.first_snapshot_at
         )
 
@@ -104,7 +109,7 @@ target_versions as (
         motion,
         dbt_valid_from as changed_at,
         coalesce(cast(dbt_is_deleted as {{ text }}) = 'True', false) as is_removed,
-        row_number() over (partition by target_entry_id order by dbt_valid_from) as version,
+        row_number() over (partition by target_entry_id order by dbt_valid_from) as version_number,
         cast(target as {{ text }}) as target,
         lag(cast(target as {{ text }})) over (
             partition by target_entry_id order by dbt_valid_from
@@ -122,12 +127,12 @@ target_changes as (
         cast(null as {{ text }}) as node_id,
         target_versions.metric_id,
         case
-            when target_versions.is_removed or target_versions.version = 1 then 'target_row'
+            when target_versions.is_removed or target_versions.version_number = 1 then 'target_row'
             else 'target'
-        end as attribute,
+        end as changed_field,
         case
             when target_versions.is_removed then target_versions.target
-            when target_versions.version > 1 then target_versions.previous_target
+            when target_versions.version_number > 1 then target_versions.previous_target
         end as old_value,
         case
             when target_versions.is_removed then 'removed'
@@ -143,11 +148,11 @@ target_changes as (
     where
         target_versions.is_removed
         or (
-            target_versions.version > 1
+            target_versions.version_number > 1
             and target_versions.target is distinct from target_versions.previous_target
         )
         or (
-            target_versions.version = 1
+            target_versions.version_number = 1
             and target_versions.changed_at > first_snapshot.first_snapshot_at
         )
 
@@ -160,7 +165,7 @@ final as (
         tree_id,
         node_id,
         metric_id,
-        attribute,
+        changed_field,
         old_value,
         new_value,
         changed_at,
@@ -177,7 +182,7 @@ final as (
         tree_id,
         node_id,
         metric_id,
-        attribute,
+        changed_field,
         old_value,
         new_value,
         changed_at,
