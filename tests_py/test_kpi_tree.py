@@ -64,7 +64,7 @@ def test_status_follows_target_tolerance_and_direction(built_engine: Engine) -> 
             continue
         sign = 1 if row["direction"] == "higher_is_better" else -1
         reference = row["pacing_target"] if row["period_state"] == "in_progress" else row["target"]
-        performance = sign * (row["actual"] - reference) / abs(reference)
+        performance = round(sign * (row["actual"] - reference) / abs(reference), 9)
         expected = (
             "ahead" if performance > STATUS_TOLERANCE
             else "behind" if performance < -STATUS_TOLERANCE
@@ -88,7 +88,7 @@ def test_trend_compares_with_the_previous_period_by_direction(built_engine: Engi
         if previous == 0:
             continue
         sign = 1 if row["direction"] == "higher_is_better" else -1
-        change = sign * (current - previous) / abs(previous)
+        change = round(sign * (current - previous) / abs(previous), 9)
         expected = (
             "improving" if change > FLAT_BAND else "declining" if change < -FLAT_BAND else "flat"
         )

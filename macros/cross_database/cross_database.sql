@@ -115,3 +115,19 @@
 {% macro spark__null_safe_equal(left, right) -%}
     {{ left }} <=> {{ right }}
 {%- endmacro %}
+
+
+{% macro round_to(expression, digits) -%}
+    {{ return(adapter.dispatch('round_to', 'kpi_tree')(expression, digits)) }}
+{%- endmacro %}
+
+{#- A number rounded to `digits` decimals, so comparisons at a band's edge do not
+    depend on floating-point noise (0.019 against 0.02 is exactly 5% behind).
+    PostgreSQL rounds numerics only. -#}
+{% macro default__round_to(expression, digits) -%}
+    round(cast({{ expression }} as numeric), {{ digits }})
+{%- endmacro %}
+
+{% macro duckdb__round_to(expression, digits) -%}
+    round({{ expression }}, {{ digits }})
+{%- endmacro %}

@@ -102,10 +102,15 @@ with_comparisons as (
         *,
         actual - target as variance,
         (actual - target) / nullif(abs(target), 0) as variance_pct,
-        direction_sign * (actual - pacing_target) / nullif(abs(pacing_target), 0)
-            as performance_vs_target,
-        direction_sign * (projected_actual - previous_actual) / nullif(abs(previous_actual), 0)
-            as change_vs_previous,
+        -- rounded to 9 decimals, so a value at a band's edge falls on the same side
+        -- on every engine (the edges are on track and flat)
+        {{ kpi_tree.round_to(
+            'direction_sign * (actual - pacing_target) / nullif(abs(pacing_target), 0)', 9
+        ) }} as performance_vs_target,
+        {{ kpi_tree.round_to(
+            'direction_sign * (projected_actual - previous_actual) / nullif(abs(previous_actual), 0)',
+            9
+        ) }} as change_vs_previous,
         -- a metric sits in several trees: breaches and the executive scorecard
         -- judge it once per motion, at the first tree (by name) reading it unpinned
         coalesce(
