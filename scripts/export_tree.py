@@ -61,7 +61,7 @@ TREE_COLUMNS = (
 )  # fmt: skip
 ATTRIBUTION_COLUMNS = (
     "node_id", "attribution_level", "driver_node_id", "driver_label", "driver_owner",
-    "contribution", "share_of_gap", "where_to_look_rank",
+    "contribution", "share_of_shortfall", "where_to_look_rank",
 )  # fmt: skip
 BREACH_COLUMNS = (
     "breach_id", "threshold_id", "tree_id", "node_id", "metric_id", "label", "motion", "grain",
@@ -116,7 +116,7 @@ class Attribution:
     """A node's share of its parent's gap to target (driver-level attribution)."""
 
     contribution: float | None
-    share_of_gap: float | None
+    share_of_shortfall: float | None
     rank: int | None
 
 
@@ -162,7 +162,7 @@ class LookFirst:
     label: str
     owner: str | None
     contribution: float | None
-    share_of_gap: float | None
+    share_of_shortfall: float | None
 
 
 @dataclass(frozen=True)
@@ -468,7 +468,8 @@ def load_attribution(warehouse: DbtWarehouse, period: Period) -> list[dict[str, 
     return warehouse.query(
         f"select {', '.join(ATTRIBUTION_COLUMNS)} from {ref('kpi_variance_attribution')} "
         f"where {scope_filter(period.tree, period.grain, period.motion)} "
-        f"and period_start = {sql_literal(period.start)} and driver_node_id is not null"
+        f"and period_start = {sql_literal(period.start)} and driver_node_id is not null "
+        "and breakdown = 'total'"
     )
 
 
@@ -594,13 +595,14 @@ def attach_attribution(root: Node, rows: list[dict[str, Any]]) -> None:
             if row is not None:
                 child.attribution = Attribution(
                     to_float(row["contribution"]),
-                    to_float(row["share_of_gap"]),
+                    to_float(row["share_of_shortfall"]),
                     to_int(row["where_to_look_rank"]),
                 )
 
 
 def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirst]:
-    """The root's leaf-level attribution, ranked (rank 1: where to look first)."""
+    """The root's leaf drivers that pulled against its goal, ranked (rank 1: where to look
+    first); drivers that offset the gap are not ranked."""
     ranked = [
         LookFirst(
             rank=int(row["where_to_look_rank"]),
@@ -608,7 +610,7 @@ def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirs
             label=str(row["driver_label"]),
             owner=to_text(row["driver_owner"]),
             contribution=to_float(row["contribution"]),
-            share_of_gap=to_float(row["share_of_gap"]),
+            share_of_shortfall=to_float(row["share_of_shortfall"]),
         )
         for row in rows
         if row["node_id"] == root.node_id
@@ -685,7 +687,7 @@ def format_rule_value(rule: str, value: float | None, unit: str | None) -> str:
     if rule == "pct_behind_target":
         return f"{value * 100:.1f}% behind"
     if rule == "consecutive_declines":
-        return f"{value:.0f} declining periods"
+        return f"{value:.0f} periods worse in a row"
     return format_value(value, unit)
 
 
@@ -760,7 +762,7 @@ def node_to_json(node: Node) -> dict[str, Any]:
         if attribution is None
         else {
             "contribution": attribution.contribution,
-            "share_of_gap": attribution.share_of_gap,
+            "share_of_shortfall": attribution.share_of_shortfall,
             "rank": attribution.rank,
         },
         "children": [node_to_json(child) for child in node.children],
@@ -789,7 +791,7 @@ def export_to_json(export: Export) -> dict[str, Any]:
                 "label": item.label,
                 "owner": item.owner,
                 "contribution": item.contribution,
-                "share_of_gap": item.share_of_gap,
+                "share_of_shortfall": item.share_of_shortfall,
                 "rank": item.rank,
             }
             for item in export.where_to_look_first
@@ -927,11 +929,11 @@ def render_markdown(export: Export) -> str:
                 md(item.label),
                 md(item.owner),
                 md(format_value(item.contribution, root.unit)),
-                md(format_share(item.share_of_gap)),
+                md(format_share(item.share_of_shortfall)),
             ]
             for item in export.where_to_look_first
         ]
-        lines += markdown_table(["Rank", "Driver", "Owner", "Contribution", "Share of gap"], rows)
+        lines += markdown_table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"], rows)
     else:
         lines.append("No attribution for this period.")
     lines += ["", "## Breaches", ""]
@@ -1043,7 +1045,7 @@ def render_html(export: Export) -> str:
                 esc(item.label),
                 esc(item.owner),
                 esc(format_value(item.contribution, root.unit)),
-                esc(format_share(item.share_of_gap)),
+                esc(format_share(item.share_of_shortfall)),
             ],
         )
         for item in export.where_to_look_first
@@ -1052,7 +1054,7 @@ def render_html(export: Export) -> str:
         ({"data-severity": b.severity}, [esc(cell) for cell in breach_cells(b, export)])
         for b in export.breaches
     ]
-    look_header = ["Rank", "Driver", "Owner", "Contribution", "Share of gap"]
+    look_header = ["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -1107,7 +1109,7 @@ def render_console(export: Export) -> list[str]:
         lines.append(
             f"  {item.rank}. {one_line(item.label)} ({one_line(item.owner)}): "
             f"contribution {format_value(item.contribution, export.root.unit)} "
-            f"({format_share(item.share_of_gap)} of the gap to target)"
+            f"({format_share(item.share_of_shortfall)} of the shortfall)"
         )
     if not export.where_to_look_first:
         lines.append("  none")

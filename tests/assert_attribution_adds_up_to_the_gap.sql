@@ -18,6 +18,8 @@ totals as (
         motion,
         grain,
         period_start,
+        breakdown,
+        breakdown_value,
         attribution_level,
         max(parent_actual) as parent_actual,
         max(parent_target) as parent_target,
@@ -25,7 +27,7 @@ totals as (
         sum(contribution) as attributed
 
     from attribution
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 

@@ -71,7 +71,7 @@ def declining_streaks(engine: Engine) -> dict[tuple[str, str, str, str], int]:
     for (metric, grain, motion), periods in series.items():
         streak = 0
         for row in sorted(periods, key=lambda r: r["period_start"]):
-            streak = streak + 1 if row["trend"] == "declining" else 0
+            streak = streak + 1 if row["trend"] == "worse" else 0
             streaks[(metric, grain, motion, row["period_start"])] = streak
     return streaks
 

@@ -342,7 +342,7 @@ def hostile_export() -> Any:
             owner=HOSTILE, layer="pipeline_mechanics", role=role, unit="ratio",
             direction="higher_is_better", cadence="weekly", actual=0.5, target=0.8,
             target_source="entered", variance=-0.3, variance_pct=-0.375, status=status,
-            trend="declining", pacing_ratio=None, benchmark=None, actual_note=HOSTILE,
+            trend="worse", pacing_ratio=None, benchmark=None, actual_note=HOSTILE,
             children=children,
         )  # fmt: skip
 
@@ -360,7 +360,7 @@ def hostile_export() -> Any:
     )  # fmt: skip
     look = module.LookFirst(
         rank=1, node_id="leaf_rate", label=HOSTILE, owner=HOSTILE, contribution=-0.3,
-        share_of_gap=1.0,
+        share_of_shortfall=1.0,
     )  # fmt: skip
     return module.Export(
         tree="inbound", motion="inbound", grain="week", period_start=date(2026, 10, 12),

@@ -85,13 +85,15 @@ def test_trend_compares_with_the_previous_period_by_direction(built_engine: Engi
         if current is None or previous is None:
             assert row["trend"] is None
             continue
-        if previous == 0:
-            continue
         sign = 1 if row["direction"] == "higher_is_better" else -1
-        change = round(sign * (current - previous) / abs(previous), 9)
-        expected = (
-            "improving" if change > FLAT_BAND else "declining" if change < -FLAT_BAND else "flat"
-        )
+        if current == previous:
+            expected = "flat"
+        elif previous == 0:  # from zero, any move is beyond the band
+            expected = "better" if sign * current > 0 else "worse"
+        else:
+            change = round(sign * (current - previous) / abs(previous), 9)
+            expected = "better" if change > FLAT_BAND else "worse" if change < -FLAT_BAND else "flat"
+
         assert row["trend"] == expected, row
         checked += 1
     assert checked > 1000
@@ -111,7 +113,7 @@ def test_pacing_prorates_additive_targets_in_the_period_in_progress(built_engine
             assert close(row["pacing_ratio"], row["actual"] / row["pacing_target"]), row
 
 
-def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) -> None:
+def test_the_injected_leak_shows_as_three_worsening_weeks(built_engine: Engine) -> None:
     rows = {
         r["period_start"]: r
         for r in tree_rows(built_engine)
@@ -119,7 +121,7 @@ def test_the_injected_leak_shows_as_three_declining_weeks(built_engine: Engine) 
     }
     for week in ("2026-10-05", "2026-10-12", "2026-10-19"):
         assert rows[week]["status"] == "behind", rows[week]
-        assert rows[week]["trend"] == "declining", rows[week]
+        assert rows[week]["trend"] == "worse", rows[week]
     assert rows["2026-09-28"]["status"] == "on_track"
 
 

@@ -1,13 +1,15 @@
 {% macro tree_driver_path_rows() -%}
     {#-
-        For every product or sum node of every tree: its direct drivers (level
-        'driver') and the leaves it expands to (level 'leaf'): a product's factors
-        when each driver that is itself a product node is replaced by its own
-        drivers, a sum's terms when each driver that is itself a sum node is.
-        LMDI contributions add up across nested products (differences across
-        nested sums), so the leaf level ranks the root's gap down to the stage
-        that moved it.
-        Returns [{tree_id, node_id, driver_node_id, attribution_level}].
+        For every product or sum node of every tree, every node its gap can be
+        attributed to: its drivers (path_depth 1) and their descendants through
+        nodes that combine the same way (a product's factors through nested
+        products, a sum's terms through nested sums). A descendant deeper than a
+        driver comes with one row per node on the way (via_node_id): it is a leaf
+        of the node's attribution in a period only if every node on the way can
+        be expanded there (all its drivers have an actual and a target), and it
+        cannot be expanded itself. LMDI contributions add up across any such cut
+        of nested products, so the cut goes as deep as the targets allow.
+        Returns [{tree_id, node_id, driver_node_id, path_depth, via_node_id}].
     -#}
     {%- if not execute -%}
         {{ return([]) }}
@@ -19,26 +21,33 @@
         {%- for other in nodes if other.tree_id == node.tree_id -%}
             {%- do by_id.update({other.node_id: other}) -%}
         {%- endfor -%}
+        {#- a walk from the node: (descendant, the nodes on the way) -#}
+        {%- set walk = namespace(pending=[], seen=[]) -%}
         {%- for driver in node.driver_node_ids -%}
-            {%- do rows.append({'tree_id': node.tree_id, 'node_id': node.node_id,
-                'driver_node_id': driver, 'attribution_level': 'driver'}) -%}
+            {%- do walk.pending.append([driver, []]) -%}
         {%- endfor -%}
-        {%- if node.combine in ['product', 'sum'] -%}
-            {%- set walk = namespace(pending=node.driver_node_ids | list, leaves=[]) -%}
-            {%- for _ in range(by_id | length * by_id | length) if walk.pending -%}
-                {%- set current = walk.pending[0] -%}
-                {%- set walk.pending = walk.pending[1:] -%}
-                {%- if by_id[current].combine == node.combine and by_id[current].driver_node_ids -%}
-                    {%- set walk.pending = walk.pending + by_id[current].driver_node_ids -%}
+        {%- for _ in range(by_id | length * by_id | length) if walk.pending -%}
+            {%- set current, via = walk.pending[0] -%}
+            {%- set walk.pending = walk.pending[1:] -%}
+            {%- if current not in walk.seen and current in by_id -%}
+                {%- do walk.seen.append(current) -%}
+                {%- if via -%}
+                    {%- for step in via -%}
+                        {%- do rows.append({'tree_id': node.tree_id, 'node_id': node.node_id,
+                            'driver_node_id': current, 'path_depth': via | length + 1,
+                            'via_node_id': step}) -%}
+                    {%- endfor -%}
                 {%- else -%}
-                    {%- do walk.leaves.append(current) -%}
+                    {%- do rows.append({'tree_id': node.tree_id, 'node_id': node.node_id,
+                        'driver_node_id': current, 'path_depth': 1, 'via_node_id': none}) -%}
                 {%- endif -%}
-            {%- endfor -%}
-            {%- for leaf in walk.leaves | sort -%}
-                {%- do rows.append({'tree_id': node.tree_id, 'node_id': node.node_id,
-                    'driver_node_id': leaf, 'attribution_level': 'leaf'}) -%}
-            {%- endfor -%}
-        {%- endif -%}
+                {%- if by_id[current].combine == node.combine -%}
+                    {%- for child in by_id[current].driver_node_ids -%}
+                        {%- do walk.pending.append([child, via + [current]]) -%}
+                    {%- endfor -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endfor -%}
     {{ return(rows) }}
 {%- endmacro %}

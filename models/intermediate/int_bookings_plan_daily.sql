@@ -1,5 +1,7 @@
 {#- The monthly bookings plan spread evenly over the days of each month, so that
-    the bookings target adds up correctly at any grain. -#}
+    the bookings target adds up correctly at any grain, up to the as-of date: a
+    period in progress holds the plan of its elapsed days, so a ratio of actuals
+    to plan (pipeline coverage) compares like with like. -#}
 
 with
 
@@ -12,6 +14,12 @@ bookings_plan as (
 days as (
 
     select * from {{ ref('metricflow_time_spine') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -34,12 +42,15 @@ plan_days as (
 final as (
 
     select
-        {{ kpi_tree.surrogate_key(['plan_date', 'motion']) }} as bookings_plan_day_id,
-        plan_date,
-        motion,
-        bookings_target_usd / days_in_month as bookings_target_usd
+        {{ kpi_tree.surrogate_key(['plan_days.plan_date', 'plan_days.motion']) }}
+            as bookings_plan_day_id,
+        plan_days.plan_date,
+        plan_days.motion,
+        plan_days.bookings_target_usd / plan_days.days_in_month as bookings_target_usd
 
     from plan_days
+    cross join as_of
+    where plan_days.plan_date <= as_of.as_of_date
 
 )
 

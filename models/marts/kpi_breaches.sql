@@ -5,7 +5,7 @@
     breaches and how many periods in a row it has lasted.
       pct_behind_target      more than `threshold` behind target (direction-aware;
                              an additive metric in progress against the prorated target)
-      consecutive_declines   `periods` or more straight declining periods
+      consecutive_declines   `periods` or more periods in a row, each worse than the one before
       below_benchmark_floor  under the bottom of the metric's benchmark band
       above_benchmark_ceiling over its top
 -#}
@@ -40,10 +40,10 @@ evaluated_periods as (
 
 decline_runs as (
 
-    {#- runs of declining periods: a new group starts at every period that is not declining -#}
+    {#- runs of periods worse than the one before: a new group starts at every other period -#}
     select
         *,
-        sum(case when trend = 'declining' then 0 else 1 end) over (
+        sum(case when trend = 'worse' then 0 else 1 end) over (
             partition by metric_id, grain, motion
             order by period_start
             rows between unbounded preceding and current row
@@ -58,7 +58,7 @@ period_streaks as (
     select
         *,
         case
-            when trend = 'declining'
+            when trend = 'worse'
                 then row_number() over (
                     partition by metric_id, grain, motion, decline_group
                     order by period_start

@@ -83,14 +83,30 @@ with_pacing as (
 
 ),
 
-with_previous as (
+with_history as (
 
     select
         *,
         lag(projected_actual) over (
             partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
             order by period_start
-        ) as previous_actual
+        ) as previous_actual,
+        -- the same period a year earlier: 52 weeks, 12 months, 4 quarters back
+        -- (each series has every period of the calendar, so a lag is a date shift)
+        case grain
+            when 'week' then lag(actual, 52) over (
+                partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
+                order by period_start
+            )
+            when 'month' then lag(actual, 12) over (
+                partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
+                order by period_start
+            )
+            when 'quarter' then lag(actual, 4) over (
+                partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
+                order by period_start
+            )
+        end as same_period_last_year_actual
 
     from with_pacing
 
@@ -107,10 +123,15 @@ with_comparisons as (
         {{ kpi_tree.round_to(
             'direction_sign * (actual - pacing_target) / nullif(abs(pacing_target), 0)', 9
         ) }} as performance_vs_target,
+        (projected_actual - previous_actual) / nullif(abs(previous_actual), 0)
+            as change_vs_previous_pct,
         {{ kpi_tree.round_to(
             'direction_sign * (projected_actual - previous_actual) / nullif(abs(previous_actual), 0)',
             9
-        ) }} as change_vs_previous,
+        ) }} as directed_change_vs_previous,
+        (actual - same_period_last_year_actual) / nullif(abs(same_period_last_year_actual), 0)
+            as change_vs_last_year_pct,
+        days_in_period - elapsed_days as remaining_days,
         -- a metric sits in several trees: breaches and the executive scorecard
         -- judge it once per motion, at the first tree (by name) reading it unpinned
         coalesce(
@@ -123,7 +144,7 @@ with_comparisons as (
             false
         ) as is_primary_node
 
-    from with_previous
+    from with_history
 
 ),
 
@@ -176,17 +197,39 @@ final as (
         end as status,
         case
             when previous_actual is null or projected_actual is null then null
-            when change_vs_previous > {{ var('kpi_trend_flat_band') }} then 'improving'
-            when change_vs_previous < -{{ var('kpi_trend_flat_band') }} then 'declining'
+            when projected_actual = previous_actual then 'flat'
+            -- from zero, any move is beyond the band
+            when previous_actual = 0
+                then case when direction_sign * projected_actual > 0 then 'better' else 'worse' end
+            when directed_change_vs_previous > {{ var('kpi_trend_flat_band') }} then 'better'
+            when directed_change_vs_previous < -{{ var('kpi_trend_flat_band') }} then 'worse'
             else 'flat'
         end as trend,
         previous_actual,
+        change_vs_previous_pct,
+        same_period_last_year_actual,
+        change_vs_last_year_pct,
         cast(case when period_state = 'in_progress' then elapsed_days end as integer)
             as elapsed_days,
         case when period_state = 'in_progress' then pacing_target end as pacing_target,
         case
             when period_state = 'in_progress' then actual / nullif(pacing_target, 0)
         end as pacing_ratio,
+        -- what the rest of an open period must bring to reach the target: an amount
+        -- (counts, dollars), or the rate needed on the base still to come at the
+        -- run rate so far (ratios)
+        case
+            when period_state != 'in_progress' or remaining_days = 0 or target is null then null
+            when is_additive then target - coalesce(actual, 0)
+            when numerator is not null and denominator > 0
+                then (
+                    target * denominator * days_in_period / elapsed_days - numerator
+                ) / (denominator * remaining_days / elapsed_days)
+        end as needed_in_rest_of_period,
+        case
+            when period_state = 'in_progress' and is_additive and remaining_days > 0
+                then (target - coalesce(actual, 0)) / remaining_days
+        end as needed_per_remaining_day,
         benchmark,
         benchmark_low,
         benchmark_high

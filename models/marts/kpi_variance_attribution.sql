@@ -1,26 +1,39 @@
 {#-
-    Where to look first. For each product or sum node and period, each driver's
-    exact share of the node's gap to target:
+    Where to look first. For each product or sum node, motion, period and
+    breakdown (the node in total, or one channel, segment or region), each
+    driver's exact share of the node's gap to target, in the node's unit:
       - product nodes, LMDI (Ang 2004): driver i explains
         L(Y_actual, Y_target) x ln(x_i actual / x_i target), where
         L(a, b) = (a - b) / (ln a - ln b) and L(a, a) = a; the shares add up to
-        Y_actual - Y_target with no residual. Zeros take the analytical limit:
-        a driver that fell to zero takes the whole gap (shared among such drivers).
+        Y_actual - Y_target with no residual;
       - sum nodes: driver i explains x_i actual - x_i target.
     attribution_level 'driver' splits a node over its direct drivers; 'leaf'
-    over the factors of its fully expanded product (contributions add across
-    nested products), which ranks the root's gap down to the stage that moved
-    it. Rank 1 is the driver that pulled hardest against the node's direction.
-    When the targets of the drivers do not combine to the node's target, the
-    difference is its own row (driver_node_id null), so the rows still add up.
+    over the deepest cut of its nested products (or sums) whose nodes all have
+    actuals and targets in the period: LMDI contributions add up across any
+    such cut, so the gap is ranked down to the stage that moved it, as deep as
+    the targets allow. Rules for the hard cases:
+      - a period in progress is judged against the target its status uses
+        (counts and dollars prorated by elapsed days);
+      - a rate of nothing over nothing (0/0, below a stage that fell to zero)
+        counts as on target, and the drivers at zero take the gap (the
+        analytical limit of LMDI), shared among them;
+      - a driver with no actual at all, or targets that do not combine to the
+        node's target, leave their part as a row of its own (driver_node_id
+        null), so the rows always add up to the gap.
+    Drivers that pulled against the node's goal are ranked by size (rank 1:
+    where to look first, with its share of the shortfall); the others are
+    offsetting. root_if_driver_on_target is the what-if: the node's value had
+    that driver met its target, all else equal.
 -#}
+{%- set keys = ['tree_id', 'node_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
+{%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
 
 with
 
-tree_totals as (
+tree_rows as (
 
     select * from {{ ref('kpi_tree') }}
-    where breakdown = 'total'
+    where period_state != 'not_started'
 
 ),
 
@@ -36,83 +49,251 @@ driver_paths as (
 
 ),
 
-node_values as (
+-- each row's value as attribution reads it: the target its status uses, and a
+-- rate of nothing over nothing (0/0) on target
+attributable as (
 
-    select * from tree_totals
+    select
+        tree_id,
+        node_id,
+        metric_id,
+        label,
+        owner,
+        direction,
+        motion,
+        grain,
+        period_start,
+        breakdown,
+        breakdown_value,
+        coalesce(pacing_target, target) as attribution_target,
+        coalesce(
+            actual,
+            case when numerator = 0 and denominator = 0 then coalesce(pacing_target, target) end
+        ) as attribution_actual
+
+    from tree_rows
 
 ),
 
-driver_values as (
+driver_counts as (
 
-    select * from tree_totals
+    select
+        tree_id,
+        parent_node_id as node_id,
+        count(*) as driver_count
+
+    from nodes
+    where role = 'driver' and parent_node_id is not null
+    group by 1, 2
+
+),
+
+defined_drivers as (
+
+    select
+        attributable.tree_id,
+        nodes.parent_node_id as node_id,
+        {%- for key in period_keys if key != 'tree_id' %}
+        attributable.{{ key }},
+        {%- endfor %}
+        count(*) as defined_driver_count
+
+    from attributable
+    inner join nodes
+        on
+            attributable.tree_id = nodes.tree_id
+            and attributable.node_id = nodes.node_id
+    where
+        nodes.role = 'driver'
+        and attributable.attribution_actual is not null
+        and attributable.attribution_target is not null
+    group by {{ range(1, keys | length + 1) | join(', ') }}
+
+),
+
+-- a node whose drivers all have an actual and a target can be expanded into them
+expandable as (
+
+    select defined_drivers.*
+    from defined_drivers
+    inner join driver_counts
+        on
+            defined_drivers.tree_id = driver_counts.tree_id
+            and defined_drivers.node_id = driver_counts.node_id
+    where defined_drivers.defined_driver_count = driver_counts.driver_count
+
+),
+
+attributed_nodes as (
+
+    select attributable.*
+    from attributable
+    inner join nodes
+        on
+            attributable.tree_id = nodes.tree_id
+            and attributable.node_id = nodes.node_id
+    where
+        nodes.combine in ('product', 'sum')
+        and attributable.attribution_actual is not null
+        and attributable.attribution_target is not null
+
+),
+
+candidates as (
+
+    select distinct
+        {%- for key in keys %}
+        attributed_nodes.{{ key }},
+        {%- endfor %}
+        driver_paths.driver_node_id,
+        driver_paths.path_depth
+
+    from attributed_nodes
+    inner join driver_paths
+        on
+            attributed_nodes.tree_id = driver_paths.tree_id
+            and attributed_nodes.node_id = driver_paths.node_id
+
+),
+
+-- a descendant is out of the leaf cut when a node on its way cannot be expanded
+blocked as (
+
+    select distinct
+        {%- for key in keys %}
+        attributed_nodes.{{ key }},
+        {%- endfor %}
+        driver_paths.driver_node_id
+
+    from attributed_nodes
+    inner join driver_paths
+        on
+            attributed_nodes.tree_id = driver_paths.tree_id
+            and attributed_nodes.node_id = driver_paths.node_id
+    left join expandable
+        on
+            driver_paths.via_node_id = expandable.node_id
+            {%- for key in period_keys %}
+            and attributed_nodes.{{ key }} = expandable.{{ key }}
+            {%- endfor %}
+    where driver_paths.via_node_id is not null and expandable.node_id is null
+
+),
+
+-- ... and when it is expanded itself (it is on the way to deeper leaves)
+expanded as (
+
+    select distinct
+        {%- for key in keys %}
+        attributed_nodes.{{ key }},
+        {%- endfor %}
+        driver_paths.via_node_id as driver_node_id
+
+    from attributed_nodes
+    inner join driver_paths
+        on
+            attributed_nodes.tree_id = driver_paths.tree_id
+            and attributed_nodes.node_id = driver_paths.node_id
+    inner join expandable
+        on
+            driver_paths.via_node_id = expandable.node_id
+            {%- for key in period_keys %}
+            and attributed_nodes.{{ key }} = expandable.{{ key }}
+            {%- endfor %}
+
+),
+
+levels as (
+
+    select
+        {%- for key in keys %}
+        candidates.{{ key }},
+        {%- endfor %}
+        candidates.driver_node_id,
+        'driver' as attribution_level
+
+    from candidates
+    where candidates.path_depth = 1
+
+    union all
+
+    select
+        {%- for key in keys %}
+        candidates.{{ key }},
+        {%- endfor %}
+        candidates.driver_node_id,
+        'leaf' as attribution_level
+
+    from candidates
+    left join blocked
+        on
+            {%- for key in keys + ['driver_node_id'] %}
+            {{ 'and ' if not loop.first }}candidates.{{ key }} = blocked.{{ key }}
+            {%- endfor %}
+    left join expanded
+        on
+            {%- for key in keys + ['driver_node_id'] %}
+            {{ 'and ' if not loop.first }}candidates.{{ key }} = expanded.{{ key }}
+            {%- endfor %}
+    where blocked.driver_node_id is null and expanded.driver_node_id is null
 
 ),
 
 pairs as (
 
     select
-        node_values.tree_id,
-        node_values.node_id,
-        node_values.metric_id,
-        node_values.label,
-        node_values.direction,
-        node_values.motion,
-        node_values.grain,
-        node_values.period_start,
+        levels.*,
+        attributed_nodes.metric_id,
+        attributed_nodes.label,
+        attributed_nodes.direction,
         nodes.combine,
-        driver_paths.attribution_level,
-        node_values.actual as parent_actual,
-        node_values.target as parent_target,
-        driver_values.node_id as driver_node_id,
-        driver_values.metric_id as driver_metric_id,
-        driver_values.label as driver_label,
-        driver_values.owner as driver_owner,
-        driver_values.actual as driver_actual,
-        driver_values.target as driver_target
+        attributed_nodes.attribution_actual as parent_actual,
+        attributed_nodes.attribution_target as parent_target,
+        attributable.metric_id as driver_metric_id,
+        attributable.label as driver_label,
+        attributable.owner as driver_owner,
+        attributable.attribution_actual as driver_actual,
+        attributable.attribution_target as driver_target
 
-    from node_values
+    from levels
+    inner join attributed_nodes
+        on
+            {%- for key in keys %}
+            {{ 'and ' if not loop.first }}levels.{{ key }} = attributed_nodes.{{ key }}
+            {%- endfor %}
     inner join nodes
         on
-            node_values.tree_id = nodes.tree_id
-            and node_values.node_id = nodes.node_id
-    inner join driver_paths
+            levels.tree_id = nodes.tree_id
+            and levels.node_id = nodes.node_id
+    left join attributable
         on
-            node_values.tree_id = driver_paths.tree_id
-            and node_values.node_id = driver_paths.node_id
-    inner join driver_values
-        on
-            driver_paths.tree_id = driver_values.tree_id
-            and driver_paths.driver_node_id = driver_values.node_id
-            and node_values.motion = driver_values.motion
-            and node_values.grain = driver_values.grain
-            and node_values.period_start = driver_values.period_start
-    where
-        node_values.period_state != 'not_started'
-        and node_values.actual is not null
-        and node_values.target is not null
+            levels.driver_node_id = attributable.node_id
+            {%- for key in period_keys %}
+            and levels.{{ key }} = attributable.{{ key }}
+            {%- endfor %}
 
 ),
 
 per_parent as (
 
     select
-        tree_id,
-        node_id,
-        motion,
-        grain,
-        period_start,
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
         attribution_level,
         count(*) as driver_count,
         count(case when driver_actual is not null and driver_target is not null then 1 end)
             as defined_driver_count,
         sum(case when driver_actual = 0 then 1 else 0 end) as zero_actual_drivers,
         sum(case when driver_target = 0 then 1 else 0 end) as zero_target_drivers,
+        {{ kpi_tree.product_aggregate('case when driver_actual != 0 then driver_actual end') }}
+            as nonzero_actual_product,
         {{ kpi_tree.product_aggregate('case when driver_target > 0 then driver_target end') }}
             as positive_target_product,
         sum(driver_target) as target_sum
 
     from pairs
-    group by 1, 2, 3, 4, 5, 6
+    group by {{ range(1, keys | length + 2) | join(', ') }}
 
 ),
 
@@ -122,7 +303,8 @@ implied as (
         pairs.*,
         per_parent.zero_actual_drivers,
         per_parent.zero_target_drivers,
-        -- the parent's target as its drivers' targets combine
+        per_parent.nonzero_actual_product,
+        -- the node's target as its drivers' targets combine
         case
             when pairs.combine = 'sum' then per_parent.target_sum
             when per_parent.zero_target_drivers > 0 then 0
@@ -132,12 +314,9 @@ implied as (
     from pairs
     inner join per_parent
         on
-            pairs.tree_id = per_parent.tree_id
-            and pairs.node_id = per_parent.node_id
-            and pairs.motion = per_parent.motion
-            and pairs.grain = per_parent.grain
-            and pairs.period_start = per_parent.period_start
-            and pairs.attribution_level = per_parent.attribution_level
+            {%- for key in keys + ['attribution_level'] %}
+            {{ 'and ' if not loop.first }}pairs.{{ key }} = per_parent.{{ key }}
+            {%- endfor %}
     where per_parent.defined_driver_count = per_parent.driver_count
 
 ),
@@ -155,7 +334,7 @@ with_log_mean as (
                 then (parent_actual + implied_parent_target) / 2
             else
                 (parent_actual - implied_parent_target)
-                / (ln(parent_actual) - ln(implied_parent_target))
+                / (ln(greatest(parent_actual, 1e-300)) - ln(greatest(implied_parent_target, 1e-300)))
         end as log_mean
 
     from implied
@@ -168,7 +347,9 @@ contributions as (
         *,
         case
             when combine = 'sum' then driver_actual - driver_target
-            when parent_actual > 0 and implied_parent_target > 0
+            when
+                parent_actual > 0 and implied_parent_target > 0
+                and driver_actual > 0 and driver_target > 0
                 then log_mean * ln(driver_actual / driver_target)
             -- limits: the drivers that fell to (or were planned at) zero take the gap
             when parent_actual = 0 and implied_parent_target > 0
@@ -182,66 +363,60 @@ contributions as (
                     else 0
                 end
             else 0
-        end as contribution
+        end as contribution,
+        -- what-if: the node's value had this driver met its target, all else equal
+        case
+            when combine = 'sum' then parent_actual + driver_target - driver_actual
+            when driver_actual != 0 then parent_actual * driver_target / driver_actual
+            when zero_actual_drivers = 1 then nonzero_actual_product * driver_target
+            else 0
+        end as root_if_driver_on_target
 
     from with_log_mean
 
 ),
 
-ranked as (
-
-    select
-        tree_id,
-        node_id,
-        metric_id,
-        label,
-        motion,
-        grain,
-        period_start,
-        attribution_level,
-        combine,
-        parent_actual,
-        parent_target,
-        driver_node_id,
-        driver_metric_id,
-        driver_label,
-        driver_owner,
-        driver_actual,
-        driver_target,
-        contribution,
-        row_number() over (
-            partition by tree_id, node_id, motion, grain, period_start, attribution_level
-            order by
-                (case when direction = 'higher_is_better' then 1 else -1 end) * contribution,
-                driver_node_id
-        ) as where_to_look_rank
-
-    from contributions
-
-),
-
-target_mismatches as (
+-- the parts no driver explains: drivers without an actual, and targets that do
+-- not combine to the node's target
+unexplained as (
 
     select distinct
-        tree_id,
-        node_id,
+        {%- for key in keys %}
+        pairs.{{ key }},
+        {%- endfor %}
+        pairs.attribution_level,
+        pairs.metric_id,
+        pairs.label,
+        pairs.direction,
+        pairs.combine,
+        pairs.parent_actual,
+        pairs.parent_target,
+        'drivers without an actual in this period' as driver_label,
+        pairs.parent_actual - pairs.parent_target as contribution
+
+    from pairs
+    inner join per_parent
+        on
+            {%- for key in keys + ['attribution_level'] %}
+            {{ 'and ' if not loop.first }}pairs.{{ key }} = per_parent.{{ key }}
+            {%- endfor %}
+    where per_parent.defined_driver_count < per_parent.driver_count
+
+    union all
+
+    select distinct
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
         metric_id,
         label,
-        motion,
-        grain,
-        period_start,
-        attribution_level,
+        direction,
         combine,
         parent_actual,
         parent_target,
-        cast(null as {{ dbt.type_string() }}) as driver_node_id,
-        cast(null as {{ dbt.type_string() }}) as driver_metric_id,
         'drivers'' targets do not combine to this target' as driver_label,
-        cast(null as {{ dbt.type_string() }}) as driver_owner,
-        cast(null as {{ kpi_tree.type_double() }}) as driver_actual,
-        implied_parent_target as driver_target,
-        implied_parent_target - parent_target as contribution,
-        cast(null as {{ dbt.type_bigint() }}) as where_to_look_rank
+        implied_parent_target - parent_target as contribution
 
     from implied
     where
@@ -252,21 +427,126 @@ target_mismatches as (
 
 attributed as (
 
-    select * from ranked
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        metric_id,
+        label,
+        direction,
+        combine,
+        parent_actual,
+        parent_target,
+        driver_node_id,
+        driver_metric_id,
+        driver_label,
+        driver_owner,
+        driver_actual,
+        driver_target,
+        contribution,
+        root_if_driver_on_target
+
+    from contributions
+
     union all
-    select * from target_mismatches
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        metric_id,
+        label,
+        direction,
+        combine,
+        parent_actual,
+        parent_target,
+        cast(null as {{ dbt.type_string() }}) as driver_node_id,
+        cast(null as {{ dbt.type_string() }}) as driver_metric_id,
+        driver_label,
+        cast(null as {{ dbt.type_string() }}) as driver_owner,
+        cast(null as {{ kpi_tree.type_double() }}) as driver_actual,
+        cast(null as {{ kpi_tree.type_double() }}) as driver_target,
+        contribution,
+        cast(null as {{ kpi_tree.type_double() }}) as root_if_driver_on_target
+
+    from unexplained
+
+),
+
+directed as (
+
+    select
+        *,
+        (case when direction = 'higher_is_better' then 1 else -1 end) * contribution
+            as directed_contribution
+
+    from attributed
+
+),
+
+-- drivers against the goal ranked by size, within the node's total or across
+-- the values of one drill-down dimension (the stage and the subgroup together)
+ranked as (
+
+    select
+        *,
+        case
+            when driver_node_id is not null and directed_contribution < 0
+                then row_number() over (
+                    partition by
+                        tree_id, node_id, motion, grain, period_start, breakdown, attribution_level,
+                        (driver_node_id is not null and directed_contribution < 0)
+                    order by directed_contribution, breakdown_value, driver_node_id
+                )
+        end as where_to_look_rank,
+        sum(case when directed_contribution < 0 then contribution end) over (
+            partition by
+                tree_id, node_id, motion, grain, period_start, breakdown, breakdown_value,
+                attribution_level
+        ) as shortfall
+
+    from directed
 
 ),
 
 final as (
 
     select
-        *,
+        tree_id,
+        node_id,
+        metric_id,
+        label,
+        motion,
+        grain,
+        period_start,
+        breakdown,
+        breakdown_value,
+        attribution_level,
+        combine,
+        parent_actual,
+        parent_target,
         parent_actual - parent_target as parent_gap,
-        contribution / nullif(parent_actual - parent_target, 0) as share_of_gap,
+        driver_node_id,
+        driver_metric_id,
+        driver_label,
+        driver_owner,
+        driver_actual,
+        driver_target,
+        contribution,
+        case
+            when driver_node_id is null then 'unexplained'
+            when directed_contribution < 0 then 'against_goal'
+            else 'offsetting'
+        end as effect,
+        cast(where_to_look_rank as integer) as where_to_look_rank,
+        case when directed_contribution < 0 then contribution / nullif(shortfall, 0) end
+            as share_of_shortfall,
+        root_if_driver_on_target,
         coalesce(where_to_look_rank = 1, false) as is_where_to_look_first
 
-    from attributed
+    from ranked
 
 )
 

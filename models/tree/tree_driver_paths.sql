@@ -1,6 +1,6 @@
-{#- Which drivers each product or sum node's gap is attributed to, generated
-    from the trees: direct drivers, and for products the leaf factors of the
-    expanded product (macros/tree/tree_driver_paths.sql). -#}
+{#- Every node a product or sum node's gap can be attributed to, generated from
+    the trees: its drivers, and their descendants through nodes that combine
+    the same way, with the nodes on the way (macros/tree/tree_driver_paths.sql). -#}
 -- depends_on: {{ ref('definition_violations') }}
 
 with
@@ -11,7 +11,8 @@ driver_paths as (
         ('tree_id', 'text'),
         ('node_id', 'text'),
         ('driver_node_id', 'text'),
-        ('attribution_level', 'text'),
+        ('path_depth', 'integer'),
+        ('via_node_id', 'text'),
     ]) }}
 
 ),
@@ -22,7 +23,8 @@ final as (
         tree_id,
         node_id,
         driver_node_id,
-        attribution_level
+        path_depth,
+        via_node_id
 
     from driver_paths
 

@@ -3,11 +3,9 @@
     and period: in total (breakdown 'total') always, so that a period with a
     target and no actuals still shows up; by drill-down dimension (channel,
     segment, region) for each value the data has. With the actual, the target,
-    and where the period stands against the as-of date (var kpi_as_of_date, or
-    the latest day with funnel events): complete, in progress (with its elapsed
-    days) or not started.
+    and where the period stands against the as-of date (int_as_of_date):
+    complete, in progress (with its elapsed days) or not started.
 -#}
-{%- set as_of_date = var('kpi_as_of_date') %}
 
 with
 
@@ -41,21 +39,15 @@ targets as (
 
 ),
 
-funnel_days as (
+breakdown_targets as (
 
-    select * from {{ ref('int_funnel_events_aggregated_daily') }}
+    select * from {{ ref('tree_breakdown_targets') }}
 
 ),
 
 as_of as (
 
-    select
-        coalesce(
-            cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
-            max(activity_date)
-        ) as as_of_date
-
-    from funnel_days
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -143,8 +135,11 @@ final as (
         case when spine.period_state != 'not_started' then node_values.actual end as actual,
         node_values.numerator,
         node_values.denominator,
-        targets.target,
-        targets.target_source,
+        coalesce(targets.target, breakdown_targets.target) as target,
+        case
+            when targets.target is not null then targets.target_source
+            when breakdown_targets.target is not null then 'baseline_mix'
+        end as target_source,
         targets.entered_grain as target_entered_grain
 
     from spine
@@ -165,6 +160,15 @@ final as (
             and spine.grain = targets.grain
             and spine.period_start = targets.period_start
             and spine.breakdown = 'total'
+    left join breakdown_targets
+        on
+            spine.tree_id = breakdown_targets.tree_id
+            and spine.node_id = breakdown_targets.node_id
+            and spine.motion = breakdown_targets.motion
+            and spine.grain = breakdown_targets.grain
+            and spine.period_start = breakdown_targets.period_start
+            and spine.breakdown = breakdown_targets.breakdown
+            and spine.breakdown_value = breakdown_targets.breakdown_value
 
 )
 
