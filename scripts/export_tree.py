@@ -933,7 +933,8 @@ def render_markdown(export: Export) -> str:
             ]
             for item in export.where_to_look_first
         ]
-        lines += markdown_table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"], rows)
+        header = ["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"]
+        lines += markdown_table(header, rows)
     else:
         lines.append("No attribution for this period.")
     lines += ["", "## Breaches", ""]

@@ -92,7 +92,9 @@ def test_trend_compares_with_the_previous_period_by_direction(built_engine: Engi
             expected = "better" if sign * current > 0 else "worse"
         else:
             change = round(sign * (current - previous) / abs(previous), 9)
-            expected = "better" if change > FLAT_BAND else "worse" if change < -FLAT_BAND else "flat"
+            expected = (
+                "better" if change > FLAT_BAND else "worse" if change < -FLAT_BAND else "flat"
+            )
 
         assert row["trend"] == expected, row
         checked += 1
