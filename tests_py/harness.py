@@ -31,7 +31,7 @@ def pg_settings() -> dict[str, str]:
         "host": os.environ.get("KPI_PG_HOST", "127.0.0.1"),
         "port": os.environ.get("KPI_PG_PORT", "5432"),
         "user": os.environ.get("KPI_PG_USER", "kpi"),
-        "password": os.environ.get("KPI_PG_PASSWORD", "kpi"),
+        "password": os.environ.get("DBT_ENV_SECRET_PG_PASSWORD", "kpi"),
         "dbname": os.environ.get("KPI_PG_DATABASE", "kpi_tree"),
     }
 
