@@ -1,12 +1,14 @@
-"""Values from the environment: a secret stays in the profile."""
+"""Values from the environment: a secret stays in the profile, and a folder name from a
+variable is data, never SQL."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
 
+import duckdb
 import yaml
-from harness import copy_project, run_dbt
+from harness import close_duckdb_handles, copy_project, load_script, run_dbt
 
 METRICS_FILE = Path("models") / "semantic" / "_metrics__inbound_tree.yml"
 
@@ -51,3 +53,23 @@ def test_a_secret_in_a_metric_description_fails_parsing_and_leaks_nowhere(tmp_pa
     assert "DBT_ENV_SECRET_PG_PASSWORD" in str(result.exception)
     assert target.exists()
     assert files_containing(target, secret) == []
+
+
+def test_a_raw_folder_with_quotes_and_braces_is_read_as_a_path(tmp_path: Path) -> None:
+    raw_dir = tmp_path / "raw 'it''s' {name} {0} $$ ; --"
+    generator = load_script("generate_demo_data")
+    assert generator.main(["--events", "2000", "--output-dir", str(raw_dir), "--quiet"]) == 0
+    database = tmp_path / "kpi.duckdb"
+    env = {"KPI_RAW_DIR": str(raw_dir), "KPI_DUCKDB_PATH": str(database), "KPI_SCHEMA": "kpi"}
+
+    run_dbt(["run", "-s", "base_marketing__accounts"], env, tmp_path / "target")
+
+    close_duckdb_handles()
+    with duckdb.connect(str(database), read_only=True) as connection:
+        staged = connection.sql(
+            "select count(*) from kpi_staging.base_marketing__accounts"
+        ).fetchall()
+        raw = connection.execute(
+            "select count(*) from read_parquet(?)", [str(raw_dir / "accounts" / "*.parquet")]
+        ).fetchall()
+    assert staged == raw != [(0,)]
