@@ -1,5 +1,5 @@
-"""Values from the environment: a secret stays in the profile, and a folder name from a
-variable is data, never SQL."""
+"""Values from the environment: a secret stays in the profile, and a folder or schema name
+from a variable is data, never SQL."""
 
 from __future__ import annotations
 
@@ -73,3 +73,15 @@ def test_a_raw_folder_with_quotes_and_braces_is_read_as_a_path(tmp_path: Path) -
             "select count(*) from read_parquet(?)", [str(raw_dir / "accounts" / "*.parquet")]
         ).fetchall()
     assert staged == raw != [(0,)]
+
+
+def test_a_schema_name_that_is_not_plain_is_refused_before_anything_builds(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "kpi.duckdb"
+    env = {"KPI_DUCKDB_PATH": str(database), "KPI_SCHEMA": 'kpi"; drop schema main; --'}
+    result = run_dbt(
+        ["run", "-s", "base_marketing__accounts"], env, tmp_path / "target", expect_success=False
+    )
+    assert not result.success
+    assert "must be a plain schema name" in str(result.exception)
