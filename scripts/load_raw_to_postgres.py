@@ -13,7 +13,7 @@ Usage:
     python scripts/load_raw_to_postgres.py --tables accounts ad_spend
 
 Connection from the environment: KPI_PG_HOST (127.0.0.1), KPI_PG_PORT (5432), KPI_PG_USER
-(kpi), KPI_PG_PASSWORD (kpi), KPI_PG_DATABASE (kpi_tree).
+(kpi), DBT_ENV_SECRET_PG_PASSWORD (kpi), KPI_PG_DATABASE (kpi_tree).
 
 Exit codes: 0 loaded, 1 database error (or a column type with no PostgreSQL mapping), 2 no
 parquet files for a requested table.
@@ -80,7 +80,7 @@ class Connection:
             host=os.environ.get("KPI_PG_HOST", "127.0.0.1"),
             port=int(os.environ.get("KPI_PG_PORT", "5432")),
             user=os.environ.get("KPI_PG_USER", "kpi"),
-            password=os.environ.get("KPI_PG_PASSWORD", "kpi"),
+            password=os.environ.get("DBT_ENV_SECRET_PG_PASSWORD", "kpi"),
             database=os.environ.get("KPI_PG_DATABASE", "kpi_tree"),
         )
 

@@ -31,9 +31,29 @@ def pg_settings() -> dict[str, str]:
         "host": os.environ.get("KPI_PG_HOST", "127.0.0.1"),
         "port": os.environ.get("KPI_PG_PORT", "5432"),
         "user": os.environ.get("KPI_PG_USER", "kpi"),
-        "password": os.environ.get("KPI_PG_PASSWORD", "kpi"),
+        "password": os.environ.get("DBT_ENV_SECRET_PG_PASSWORD", "kpi"),
         "dbname": os.environ.get("KPI_PG_DATABASE", "kpi_tree"),
     }
+
+
+def pg_admin_settings() -> dict[str, str]:
+    """The admin's settings (KPI_PG_ADMIN_USER, DBT_ENV_SECRET_PG_ADMIN_PASSWORD), for tests
+    that play the one-time admin step: the dbt login may not create roles."""
+    user = os.environ.get("KPI_PG_ADMIN_USER")
+    if not user:
+        raise RuntimeError(
+            "this test needs a PostgreSQL admin: set KPI_PG_ADMIN_USER and "
+            "DBT_ENV_SECRET_PG_ADMIN_PASSWORD (make test does when it starts its own server)"
+        )
+    password = os.environ.get("DBT_ENV_SECRET_PG_ADMIN_PASSWORD", "")
+    return {**pg_settings(), "user": user, "password": password}
+
+
+def pg_admin_connect() -> Any:
+    """An autocommit connection as the admin."""
+    connection = psycopg2.connect(**pg_admin_settings(), connect_timeout=5)
+    connection.autocommit = True
+    return connection
 
 
 def pg_connect() -> Any:
@@ -43,7 +63,7 @@ def pg_connect() -> Any:
     except psycopg2.OperationalError as error:
         raise RuntimeError(
             "PostgreSQL is not reachable with the KPI_PG_* settings; the test suite "
-            f"needs a running server (CI starts one in .ci/run): {error}"
+            f"needs a running server (make test starts one when none is configured): {error}"
         ) from error
     connection.autocommit = True
     return connection

@@ -12,6 +12,7 @@ import csv
 import functools
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -302,10 +303,14 @@ def test_malformed_period_exits_2(period: str, tmp_path: Path) -> None:
 def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.fail(
+        message = (
             "chromium is not installed: the HTML export is checked in a headless browser "
             "(Debian: apt-get install chromium; CI installs it)"
         )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        # `make test` promises to pass with Python and pip alone: say it, don't fail.
+        pytest.skip(message)
     return path
 
 

@@ -1,8 +1,8 @@
 """Tests for scripts/load_raw_to_postgres.py against a real PostgreSQL server.
 
-The server comes from KPI_PG_HOST / KPI_PG_PORT / KPI_PG_USER / KPI_PG_PASSWORD /
+The server comes from KPI_PG_HOST / KPI_PG_PORT / KPI_PG_USER / DBT_ENV_SECRET_PG_PASSWORD /
 KPI_PG_DATABASE (defaults 127.0.0.1, 5432, kpi, kpi, kpi_tree). When it is unreachable the
-tests fail: CI always provides one.
+tests fail: `make test` starts one when none is configured.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def pg_connect() -> Any:
         "host": os.environ.get("KPI_PG_HOST", "127.0.0.1"),
         "port": int(os.environ.get("KPI_PG_PORT", "5432")),
         "user": os.environ.get("KPI_PG_USER", "kpi"),
-        "password": os.environ.get("KPI_PG_PASSWORD", "kpi"),
+        "password": os.environ.get("DBT_ENV_SECRET_PG_PASSWORD", "kpi"),
         "dbname": os.environ.get("KPI_PG_DATABASE", "kpi_tree"),
     }
     try:

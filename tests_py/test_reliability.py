@@ -13,7 +13,15 @@ import duckdb
 import psycopg2
 import pytest
 import yaml
-from harness import Engine, copy_project, load_script, make_engine, pg_connect, pg_settings, run_dbt
+from harness import (
+    Engine,
+    copy_project,
+    load_script,
+    make_engine,
+    pg_admin_connect,
+    pg_settings,
+    run_dbt,
+)
 
 MARTS = ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
 
@@ -73,7 +81,7 @@ def test_the_reader_role_reads_marts_and_metrics_and_nothing_upstream(
 ) -> None:
     engine = built_engines["postgres"]
     login = f"kpi_test_dashboard_{uuid.uuid4().hex[:8]}"
-    admin = pg_connect()
+    admin = pg_admin_connect()  # the dbt login may not create roles: an admin's job
     try:
         with admin.cursor() as cursor:
             cursor.execute(f"create role {login} login password 'dashboard' in role bi_reader")
