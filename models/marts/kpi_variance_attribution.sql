@@ -25,9 +25,11 @@
     offsetting. root_if_driver_on_target is the what-if: the node's value had
     that driver met its target, all else equal.
 -#}
-{%- set keys = ['tree_id', 'node_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
-{%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
+{%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown'] %}
+{%- set period_keys = period_keys + ['breakdown_value'] %}
+{%- set keys = ['tree_id', 'node_id'] + period_keys[1:] %}
 
+-- noqa: disable=LT02
 with
 
 tree_rows as (
@@ -334,7 +336,10 @@ with_log_mean as (
                 then (parent_actual + implied_parent_target) / 2
             else
                 (parent_actual - implied_parent_target)
-                / (ln(greatest(parent_actual, 1e-300)) - ln(greatest(implied_parent_target, 1e-300)))
+                / (
+                    ln(greatest(parent_actual, 1e-300))
+                    - ln(greatest(implied_parent_target, 1e-300))
+                )
         end as log_mean
 
     from implied
@@ -475,6 +480,7 @@ attributed as (
 
 ),
 
+-- noqa: enable=LT02
 directed as (
 
     select

@@ -94,16 +94,25 @@ final as (
         baseline_subgroups.breakdown_value,
         case
             when baseline_subgroups.is_additive
-                then targets.target * baseline_subgroups.baseline_actual
-                / nullif(baseline_totals.baseline_actual, 0)
+                then
+                    targets.target * baseline_subgroups.baseline_actual
+                    / nullif(baseline_totals.baseline_actual, 0)
             else
                 targets.target
-                * (baseline_subgroups.baseline_numerator / nullif(baseline_subgroups.baseline_denominator, 0))
-                / nullif(
-                    baseline_totals.baseline_numerator / nullif(baseline_totals.baseline_denominator, 0),
-                    0
-                )
-        end as target
+                * baseline_subgroups.baseline_numerator
+                / nullif(baseline_subgroups.baseline_denominator, 0)
+                * baseline_totals.baseline_denominator
+                / nullif(baseline_totals.baseline_numerator, 0)
+        end as target,
+        -- the subgroup's weight in the baseline: its share of the node (counts,
+        -- dollars) or of the node's denominator (ratios)
+        case
+            when baseline_subgroups.is_additive
+                then baseline_subgroups.baseline_actual / nullif(baseline_totals.baseline_actual, 0)
+            else
+                baseline_subgroups.baseline_denominator
+                / nullif(baseline_totals.baseline_denominator, 0)
+        end as baseline_share
 
     from baseline_subgroups
     inner join baseline_totals
