@@ -305,7 +305,8 @@
     from {{ name }}__inputs
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__values', step_sql) -%}
-    {{ return({'cte': name ~ '__values', 'breakdowns': breakdowns, 'fill_nulls_with': none, 'has_fraction': true}) }}
+    {{ return({'cte': name ~ '__values', 'breakdowns': breakdowns, 'fill_nulls_with': none, 'has_fraction': true,
+        'numerator_fill': numerator.fill_nulls_with, 'denominator_fill': denominator.fill_nulls_with}) }}
 {%- endmacro %}
 
 

@@ -190,8 +190,9 @@ select * from final
         {%- endfor %}
         cast({{ kpi_tree.input_value(result, values ~ '.value') }} as {{ float_type }}) as value,
         {%- if result.has_fraction %}
-        cast({{ values }}.numerator as {{ float_type }}) as numerator,
-        cast({{ values }}.denominator as {{ float_type }}) as denominator
+        {#- a period without data: the inputs' fill_nulls_with (0 / 0 is a rate of nothing) #}
+        cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('numerator_fill')}, values ~ '.numerator') }} as {{ float_type }}) as numerator,
+        cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('denominator_fill')}, values ~ '.denominator') }} as {{ float_type }}) as denominator
         {%- else %}
         cast(null as {{ float_type }}) as numerator,
         cast(null as {{ float_type }}) as denominator
