@@ -6,8 +6,9 @@ accounts do not cluster by id. Segments are apportioned exactly within each pool
 accounts are mostly enterprise and mid-market, the others mostly smb), so every pool has every
 segment; regions are drawn by hash (na 50%, emea 30%, apac 12%, latam 8%).
 
-`account_pool` numbers the accounts of each pool (any / target / non-target) and segment, so an
-entry draws its account with one hash: pool_index = hash % pool size (plan.pool_segment_sizes).
+An entry draws its account from its pool (any / target / non-target account) and segment with
+one hash: the n-th account of a pool and segment (n = hash % its size, plan.pool_segment_sizes)
+is a slot computed arithmetically (`account_number_sql`), so drawing needs no join.
 """
 
 from __future__ import annotations
@@ -46,24 +47,55 @@ def contact_id(ctx: Context, column: str) -> str:
     return id_sql("ctc", column, contact_width(ctx))
 
 
-def segment_bounds(sizes: list[int]) -> list[int]:
-    """Slot offsets where each segment ends within a pool of the given segment sizes."""
-    return [sum(sizes[: i + 1]) for i in range(len(sizes))]
+def account_step(accounts: int) -> int:
+    """The multiplier of the slot -> account number bijection (coprime with the count)."""
+    return next(p for p in range(7_919, 10**7) if math.gcd(p, accounts) == 1)
+
+
+def slot_ranges(ctx: Context) -> tuple[list[int], list[int]]:
+    """Where each segment's slots start among target slots (from 0) and other slots (from
+    target_accounts)."""
+    sizes = pool_segment_sizes(ctx.v)
+    target = [sum(sizes[POOL_TARGET][:i]) for i in range(len(SEGMENTS))]
+    other = [ctx.v.target_accounts + sum(sizes[POOL_NON_TARGET][:i]) for i in range(len(SEGMENTS))]
+    return target, other
+
+
+def account_number_sql(ctx: Context, pool: str, segment: str, index: str) -> str:
+    """SQL: the account number of the index-th account (0-based, in slot order) of a pool and
+    segment; in the pool of any account, target accounts come first."""
+    sizes = pool_segment_sizes(ctx.v)
+    target, other = slot_ranges(ctx)
+    per_pool = {
+        POOL_TARGET: [f"{target[s]} + {index}" for s in range(len(SEGMENTS))],
+        POOL_NON_TARGET: [f"{other[s]} + {index}" for s in range(len(SEGMENTS))],
+        POOL_ANY: [
+            f"case when {index} < {sizes[POOL_TARGET][s]} then {target[s]} + {index} "
+            f"else {other[s] - sizes[POOL_TARGET][s]} + {index} end"
+            for s in range(len(SEGMENTS))
+        ],
+    }
+    slot = (
+        f"case {pool} "
+        + " ".join(
+            f"when {code} then case {segment} "
+            + " ".join(f"when {s} then {sql}" for s, sql in enumerate(slots))
+            + " end"
+            for code, slots in per_pool.items()
+        )
+        + " end"
+    )
+    a = ctx.v.accounts
+    return f"(({slot}) * {account_step(a)} + {ctx.seed % a}) % {a} + 1"
 
 
 def create(ctx: Context) -> None:
     a, t = ctx.v.accounts, ctx.v.target_accounts
-    step = next(p for p in range(7_919, 10**7) if math.gcd(p, a) == 1)
-    sizes = pool_segment_sizes(ctx.v)
-    target_bounds = segment_bounds(sizes[POOL_TARGET])
-    other_bounds = segment_bounds(sizes[POOL_NON_TARGET])
-    target_segment = (
-        f"case when slot < {target_bounds[0]} then 0 when slot < {target_bounds[1]} then 1 "
-        "else 2 end"
-    )
-    other_segment = (
-        f"case when slot - {t} < {other_bounds[0]} then 0 "
-        f"when slot - {t} < {other_bounds[1]} then 1 else 2 end"
+    target, other = slot_ranges(ctx)
+    segment = (
+        f"case when slot < {t} then "
+        f"case when slot < {target[1]} then 0 when slot < {target[2]} then 1 else 2 end "
+        f"else case when slot < {other[1]} then 0 when slot < {other[2]} then 1 else 2 end end"
     )
     region = pick(ctx.u("slot", name="region"), REGION_SHARES)
     ctx.run(
@@ -71,29 +103,11 @@ def create(ctx: Context) -> None:
         create table accounts as
         select
             slot,
-            (slot * {step} + {ctx.seed % a}) % {a} + 1 as account_number,
+            (slot * {account_step(a)} + {ctx.seed % a}) % {a} + 1 as account_number,
             slot < {t} as is_target_account,
-            case when slot < {t} then {target_segment} else {other_segment} end as segment_code,
+            {segment} as segment_code,
             {region} as region_code
         from range({a}) as r(slot)
-        """
-    )
-    ctx.run(
-        f"""
-        create table account_pool as
-        select
-            {POOL_ANY} as pool_code,
-            segment_code,
-            row_number() over (partition by segment_code order by slot) - 1 as pool_index,
-            account_number
-        from accounts
-        union all
-        select
-            case when is_target_account then {POOL_TARGET} else {POOL_NON_TARGET} end,
-            segment_code,
-            row_number() over (partition by is_target_account, segment_code order by slot) - 1,
-            account_number
-        from accounts
         """
     )
     ctx.run(

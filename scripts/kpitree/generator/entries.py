@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kpitree.generator.accounts import account_number_sql
 from kpitree.generator.context import Context
 from kpitree.generator.plan import (
     ABM_TARGET_POOL_SHARE,
@@ -152,20 +153,17 @@ def entries_sql(motion: str) -> str:
 
 def with_account(ctx: Context, entries: str, key: str = "eid") -> str:
     """SQL adding account_number and contact_number to entries (drawn from the entry's pool)."""
+    account = account_number_sql(ctx, "e.pool_code", "e.segment_code", "e.pool_index")
     return f"""
         select
             e.* exclude (pool_index),
-            p.account_number,
-            p.account_number * {CONTACTS_PER_ACCOUNT}
+            {account} as account_number,
+            ({account}) * {CONTACTS_PER_ACCOUNT}
                 + {ctx.h("e." + key, name="contact")} % {CONTACTS_PER_ACCOUNT} as contact_number
         from (
             select *, {ctx.h(key, name="account")} % pool_accounts as pool_index
             from ({entries})
         ) as e
-        inner join account_pool as p
-            on e.pool_code = p.pool_code
-            and e.segment_code = p.segment_code
-            and e.pool_index = p.pool_index
     """
 
 
