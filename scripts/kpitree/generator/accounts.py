@@ -8,7 +8,8 @@ segment; regions are drawn by hash (na 50%, emea 30%, apac 12%, latam 8%).
 
 An entry draws its account from its pool (any / target / non-target account) and segment with
 one hash: the n-th account of a pool and segment (n = hash % its size, plan.pool_segment_sizes)
-is a slot computed arithmetically (`account_number_sql`), so drawing needs no join.
+is in a slot computed arithmetically (`slot_layout`, carried by the entry's cell), so drawing
+needs no join.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import math
 
 from kpitree.generator.context import Context
 from kpitree.generator.plan import (
-    POOL_ANY,
     POOL_NON_TARGET,
     POOL_TARGET,
     REGION_SHARES,
@@ -61,30 +61,23 @@ def slot_ranges(ctx: Context) -> tuple[list[int], list[int]]:
     return target, other
 
 
-def account_number_sql(ctx: Context, pool: str, segment: str, index: str) -> str:
-    """SQL: the account number of the index-th account (0-based, in slot order) of a pool and
-    segment; in the pool of any account, target accounts come first."""
+def slot_layout(ctx: Context, pool: int, segment: int) -> tuple[int, int, int]:
+    """(base, split, jump): the index-th account of a pool and segment (0-based, in slot
+    order; in the pool of any account target accounts come first) sits in slot
+    base + index, plus jump from index split on."""
     sizes = pool_segment_sizes(ctx.v)
     target, other = slot_ranges(ctx)
-    per_pool = {
-        POOL_TARGET: [f"{target[s]} + {index}" for s in range(len(SEGMENTS))],
-        POOL_NON_TARGET: [f"{other[s]} + {index}" for s in range(len(SEGMENTS))],
-        POOL_ANY: [
-            f"case when {index} < {sizes[POOL_TARGET][s]} then {target[s]} + {index} "
-            f"else {other[s] - sizes[POOL_TARGET][s]} + {index} end"
-            for s in range(len(SEGMENTS))
-        ],
-    }
-    slot = (
-        f"case {pool} "
-        + " ".join(
-            f"when {code} then case {segment} "
-            + " ".join(f"when {s} then {sql}" for s, sql in enumerate(slots))
-            + " end"
-            for code, slots in per_pool.items()
-        )
-        + " end"
-    )
+    if pool == POOL_TARGET:
+        return target[segment], ctx.v.accounts, 0
+    if pool == POOL_NON_TARGET:
+        return other[segment], ctx.v.accounts, 0
+    in_target = sizes[POOL_TARGET][segment]
+    return target[segment], in_target, other[segment] - target[segment] - in_target
+
+
+def account_number_sql(ctx: Context, slot: str) -> str:
+    """SQL: the account number of a slot (a scrambled bijection, so target accounts do not
+    cluster by id)."""
     a = ctx.v.accounts
     return f"(({slot}) * {account_step(a)} + {ctx.seed % a}) % {a} + 1"
 
@@ -103,7 +96,7 @@ def create(ctx: Context) -> None:
         create table accounts as
         select
             slot,
-            (slot * {account_step(a)} + {ctx.seed % a}) % {a} + 1 as account_number,
+            {account_number_sql(ctx, "slot")} as account_number,
             slot < {t} as is_target_account,
             {segment} as segment_code,
             {region} as region_code

@@ -18,7 +18,6 @@ import duckdb
 
 from kpitree.generator import randomness
 from kpitree.generator.plan import (
-    EPOCH,
     MICROS_PER_DAY,
     MICROS_PER_HOUR,
     Lag,
@@ -43,11 +42,6 @@ class Options:
 
 def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def sql_list(values: Sequence[str]) -> str:
-    """A DuckDB list literal of strings, e.g. for `[...][code + 1]` lookups."""
-    return "[" + ", ".join(sql_literal(v) for v in values) + "]"
 
 
 def values_sql(rows: Sequence[Sequence[Any]]) -> str:
@@ -164,10 +158,6 @@ class Context:
         return (
             f"({occurred_us} + 120000000 + (pow({u}, 2) * {max_hours * MICROS_PER_HOUR})::bigint)"
         )
-
-    @staticmethod
-    def date_of(day_column: str) -> str:
-        return f"(date '{EPOCH.isoformat()}' + ({day_column})::integer)"
 
     @staticmethod
     def timestamp_of(us_column: str) -> str:

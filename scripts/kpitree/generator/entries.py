@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpitree.generator.accounts import account_number_sql
+from kpitree.generator.accounts import account_number_sql, slot_layout
 from kpitree.generator.context import Context
 from kpitree.generator.plan import (
     ABM_TARGET_POOL_SHARE,
@@ -41,11 +41,11 @@ from kpitree.generator.plan import (
 )
 
 
-def cell_rows(ctx: Context) -> list[tuple[int, int, int, int, int, int, int, int, float, int]]:
-    """(cell_code, motion, campaign, channel, segment, pool, pool accounts, first_id,
-    entry_rate, total)."""
+def cell_rows(ctx: Context) -> list[tuple[int | float, ...]]:
+    """(cell_code, motion, campaign, channel, segment, pool, pool accounts, the pool's slot
+    layout (base, split, jump), first_id, entry_rate, total)."""
     sizes = pool_segment_sizes(ctx.v)
-    rows = []
+    rows: list[tuple[int | float, ...]] = []
     first_id = 0
     code = 0
     for funnel in FUNNELS:
@@ -74,6 +74,7 @@ def cell_rows(ctx: Context) -> list[tuple[int, int, int, int, int, int, int, int
                             segment_code,
                             pool,
                             sizes[pool][segment_code],
+                            *slot_layout(ctx, pool, segment_code),
                             first_id,
                             campaign.entry_rate,
                             total,
@@ -85,7 +86,7 @@ def cell_rows(ctx: Context) -> list[tuple[int, int, int, int, int, int, int, int
 
 
 def create_plan_tables(ctx: Context) -> None:
-    """Create `days`, `cells` and the `entry_groups` view (see the module docstring)."""
+    """Create `days`, `cells` and `entry_groups` (see the module docstring)."""
     days = [
         ctx.o.start_date + dt.timedelta(days=i)
         for i in range((ctx.o.end_date - ctx.o.start_date).days + 1)
@@ -105,7 +106,8 @@ def create_plan_tables(ctx: Context) -> None:
     ctx.create_values(
         "cells",
         "cell_code integer, motion_code integer, campaign_code integer, channel_code integer, "
-        "segment_code integer, pool_code integer, pool_accounts bigint, first_id bigint, "
+        "segment_code integer, pool_code integer, pool_accounts bigint, slot_base bigint, "
+        "slot_split bigint, slot_jump bigint, first_id bigint, "
         "entry_rate double, "
         "total bigint",
         cell_rows(ctx),
@@ -144,6 +146,9 @@ def entries_sql(motion: str) -> str:
             g.segment_code,
             g.pool_code,
             g.pool_accounts,
+            g.slot_base,
+            g.slot_split,
+            g.slot_jump,
             g.entry_rate,
             g.day_number
         from entry_groups as g, range(g.entries) as r(i)
@@ -153,17 +158,18 @@ def entries_sql(motion: str) -> str:
 
 def with_account(ctx: Context, entries: str, key: str = "eid") -> str:
     """SQL adding account_number and contact_number to entries (drawn from the entry's pool)."""
-    account = account_number_sql(ctx, "e.pool_code", "e.segment_code", "e.pool_index")
+    # ubigint (a hash) with bigint widens to hugeint, which is slow: keep to one type each
+    index = f"({ctx.h(key, name='account')} % pool_accounts::ubigint)::bigint"
+    slot = f"slot_base + {index} + case when {index} >= slot_split then slot_jump else 0 end"
     return f"""
         select
-            e.* exclude (pool_index),
-            {account} as account_number,
-            ({account}) * {CONTACTS_PER_ACCOUNT}
-                + {ctx.h("e." + key, name="contact")} % {CONTACTS_PER_ACCOUNT} as contact_number
+            * exclude (slot_base, slot_split, slot_jump),
+            account_number * {CONTACTS_PER_ACCOUNT}
+                + ({ctx.h(key, name="contact")} % {CONTACTS_PER_ACCOUNT})::bigint as contact_number
         from (
-            select *, {ctx.h(key, name="account")} % pool_accounts as pool_index
+            select *, {account_number_sql(ctx, slot)} as account_number
             from ({entries})
-        ) as e
+        )
     """
 
 

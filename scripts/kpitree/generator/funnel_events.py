@@ -59,7 +59,6 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 CODE = {t: i for i, t in enumerate(EVENT_TYPES)}
 UNKNOWN_EVENT_TYPES: tuple[str, ...] = ("webinar_registration", "chat_started", "content_download")
-AMOUNT_EVENT_TYPES: tuple[str, ...] = ("opportunity_created", "opportunity_qualified", "closed_won")
 # Amounts: a log-logistic factor exp(spread * logit(q)), q clamped to AMOUNT_Q, divided by its
 # mean so a stratum's amounts average to the planned mean.
 AMOUNT_Q = (0.002, 0.998)
