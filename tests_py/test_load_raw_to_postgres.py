@@ -19,10 +19,11 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
+from kpitree.raw_tables import RAW_TABLES
 from psycopg2 import sql
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-TABLES = ("funnel_events", "ad_spend", "accounts")
+TABLES = RAW_TABLES
 
 
 def load_script(path: Path) -> ModuleType:
@@ -203,6 +204,35 @@ def test_replace_keeps_the_views_built_on_raw_tables(pg: Any, schema: str, raw: 
     assert loader.main(["--input-dir", str(raw), "--schema", schema]) == 0
 
     assert query(pg, query_count)[0][0] == before - 1 == duck_profile(raw, "accounts")["values"][0]
+
+
+def test_new_column_types_load_as_their_postgres_types(pg: Any, schema: str, raw: Path) -> None:
+    assert loader.main(["--input-dir", str(raw), "--schema", schema]) == 0
+    types = dict(
+        query(
+            pg,
+            "select column_name, data_type from information_schema.columns "
+            f"where table_schema = '{schema}' and table_name = 'subscriptions'",
+        )
+    )
+    assert types["started_on"] == "date"
+    assert types["term_months"] == "integer"
+    assert types["arr"] == "double precision"
+
+
+def test_default_loads_every_table_present(pg: Any, schema: str, raw: Path, tmp_path: Path) -> None:
+    """A folder with only some raw tables (an older generator's) loads those, no flag needed."""
+    import shutil
+
+    for table in ("funnel_events", "ad_spend", "accounts"):
+        shutil.copytree(raw / table, tmp_path / table)
+    assert loader.main(["--input-dir", str(tmp_path), "--schema", schema]) == 0
+    loaded = query(
+        pg,
+        f"select table_name from information_schema.tables where table_schema = '{schema}' "
+        "order by 1",
+    )
+    assert loaded == [("accounts",), ("ad_spend",), ("funnel_events",)]
 
 
 def test_tables_option_loads_only_those(pg: Any, schema: str, raw: Path) -> None:

@@ -1,0 +1,8 @@
+"""The project's Python programs, as a small package: `scripts/*.py` are thin entry points.
+
+- `kpitree.generator`: the deterministic demo data generator (one module per raw table).
+- `kpitree.loader`: loads the raw parquet tables into PostgreSQL.
+- `kpitree.raw_tables`: the names of the raw tables, shared by both.
+
+Nothing here does work at import time.
+"""
