@@ -294,12 +294,12 @@
 
 
 {% macro tree_breakdowns() -%}
-    {#- The breakdowns the trees read: the total, by motion, and by each of
-        var('kpi_drill_dimensions') alone and within a motion. -#}
+    {#- The breakdowns the trees read: the total, by motion, and each drill-down
+        of var('kpi_drill_downs') alone and within a motion. -#}
     {%- set breakdowns = [[], ['motion']] -%}
-    {%- for dimension in var('kpi_drill_dimensions') -%}
-        {%- do breakdowns.append([dimension]) -%}
-        {%- do breakdowns.append(['motion', dimension]) -%}
+    {%- for drill_down in var('kpi_drill_downs') -%}
+        {%- do breakdowns.append(drill_down | list) -%}
+        {%- do breakdowns.append(['motion'] + drill_down | list) -%}
     {%- endfor -%}
     {{ return(breakdowns) }}
 {%- endmacro %}

@@ -116,3 +116,64 @@
     {%- endif -%}
     {{ return(modules.datetime.date(year, month, day)) }}
 {%- endmacro %}
+
+
+{% macro target_rule_violations(rules_relation) -%}
+    {#-
+        Rule invalid_target_rule on seeds/kpi_target_rules.csv, one violation per
+        broken row: a metric no tree reads, an unknown grain, motion or baseline,
+        an uplift that is not a number between -1 and 5, a starts_on or ends_on that
+        is not a date or not the first (last) day of a period of the grain, a
+        duplicate rule_id. Nothing while the seed is not loaded yet.
+    -#}
+    {%- if not execute or load_relation(rules_relation) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set metrics = kpi_tree.tree_metric_names() -%}
+    {%- set rows = run_query(
+        'select rule_id, metric_id, grain, motion, baseline, uplift, starts_on, ends_on from '
+        ~ rules_relation
+    ).rows -%}
+    {%- set re = modules.re -%}
+    {%- set motions = var('motions') + ['all'] -%}
+    {%- set violations = [] -%}
+    {%- set seen = [] -%}
+    {%- for rule_id, metric_id, grain, motion, baseline, uplift, starts_on, ends_on in rows -%}
+        {%- set problems = [] -%}
+        {%- if metric_id not in metrics -%}
+            {%- do problems.append(["no tree reads a metric '" ~ metric_id ~ "'", "name a metric of a tree"]) -%}
+        {%- endif -%}
+        {%- if grain not in ['week', 'month', 'quarter'] -%}
+            {%- do problems.append(["grain '" ~ grain ~ "' is not week, month or quarter", "use week, month or quarter"]) -%}
+        {%- endif -%}
+        {%- if motion and motion not in motions -%}
+            {%- do problems.append(["motion '" ~ motion ~ "' is not a motion",
+                "use one of " ~ motions | join(', ') ~ ", or leave it blank for each motion"]) -%}
+        {%- endif -%}
+        {%- if baseline not in ['same_period_last_year', 'trailing_quarter'] -%}
+            {%- do problems.append(["baseline '" ~ baseline ~ "' is not a baseline",
+                "use same_period_last_year or trailing_quarter"]) -%}
+        {%- endif -%}
+        {%- if not re.fullmatch('-?[0-9]+(\.[0-9]+)?', (uplift or '') | trim)
+            or (uplift | float) < -1 or (uplift | float) > 5 -%}
+            {%- do problems.append(["uplift '" ~ uplift ~ "' is not a fraction between -1 and 5",
+                "write 0.25 for 25% better than the baseline"]) -%}
+        {%- endif -%}
+        {%- for name, value in [('starts_on', starts_on), ('ends_on', ends_on)] if value or name == 'starts_on' -%}
+            {%- set parsed = kpi_tree.parse_date(value)
+                if value and re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) else none -%}
+            {%- if parsed is none -%}
+                {%- do problems.append([name ~ " '" ~ value ~ "' is not a date", "write YYYY-MM-DD"]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if rule_id in seen -%}
+            {%- do problems.append(["two rules are named '" ~ rule_id ~ "'", "name each rule once"]) -%}
+        {%- endif -%}
+        {%- do seen.append(rule_id) -%}
+        {%- for message, fix in problems -%}
+            {%- do violations.append(kpi_tree.violation('invalid_target_rule', none, none, metric_id,
+                message, fix ~ " in seeds/kpi_target_rules.csv (rule " ~ rule_id ~ ")")) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(violations) }}
+{%- endmacro %}

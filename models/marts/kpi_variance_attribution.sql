@@ -71,7 +71,8 @@ attributable as (
         coalesce(
             actual,
             case when numerator = 0 and denominator = 0 then coalesce(pacing_target, target) end
-        ) as attribution_actual
+        ) as attribution_actual,
+        actual is null as is_without_actual
 
     from tree_rows
 
@@ -136,7 +137,8 @@ attributed_nodes as (
             and attributable.node_id = nodes.node_id
     where
         nodes.combine in ('product', 'sum')
-        and attributable.attribution_actual is not null
+        -- a node of nothing over nothing has no gap to attribute
+        and not attributable.is_without_actual
         and attributable.attribution_target is not null
 
 ),

@@ -11,6 +11,7 @@
 {%- set targets = ref('kpi_targets') %}
 {%- set thresholds = ref('kpi_thresholds') %}
 {%- set benchmarks = ref('kpi_benchmarks') %}
+{%- set target_rules = ref('kpi_target_rules') %}
 {%- set violations = [] %}
 {%- if execute %}
     {%- set nodes = kpi_tree.tree_nodes() %}
@@ -20,6 +21,7 @@
     {%- do violations.extend(kpi_tree.size_violations(nodes)) %}
     {%- do violations.extend(kpi_tree.view_violations(nodes)) %}
     {%- do violations.extend(kpi_tree.target_violations(targets)) %}
+    {%- do violations.extend(kpi_tree.target_rule_violations(target_rules)) %}
     {%- do violations.extend(kpi_tree.threshold_violations(thresholds, benchmarks)) %}
 {%- endif %}
 

@@ -1,10 +1,11 @@
 {#-
     The actual of every tree node, for each motion its tree is evaluated for,
-    grain and period, in total and by drill-down dimension: the metric values
+    grain and period, in total and by each drill-down (var kpi_drill_downs; a
+    crossed one's value joins its dimensions' values: 'enterprise,events'): the metric values
     keyed the way nodes read them. A node reads its metric at the tree's motion,
     or at the motion it is pinned to (an `all`-scoped tree's node `motion:`).
 -#}
-{%- set drill_dimensions = var('kpi_drill_dimensions') %}
+{%- set drill_downs = var('kpi_drill_downs') %}
 
 with
 
@@ -37,15 +38,22 @@ keyed_values as (
         period_start,
         coalesce(motion, 'all') as value_motion,
         case
-            {%- for dimension in drill_dimensions %}
-            when breakdown in ('{{ dimension }}', 'motion,{{ dimension }}') then '{{ dimension }}'
+            {%- for drill_down in drill_downs %}
+            {%- set label = drill_down | join(',') %}
+            when breakdown in ('{{ label }}', 'motion,{{ label }}') then '{{ label }}'
             {%- endfor %}
             else 'total'
         end as breakdown,
         case
-            {%- for dimension in drill_dimensions %}
-            when breakdown in ('{{ dimension }}', 'motion,{{ dimension }}')
-                then coalesce({{ dimension }}, '(missing)')
+            {%- for drill_down in drill_downs %}
+            {%- set label = drill_down | join(',') %}
+            {%- set parts = [] %}
+            {%- for dimension in drill_down %}
+                {%- do parts.append("coalesce(" ~ dimension ~ ", '(missing)')") %}
+                {%- if not loop.last %}{% do parts.append("','") %}{% endif %}
+            {%- endfor %}
+            when breakdown in ('{{ label }}', 'motion,{{ label }}')
+                then {{ dbt.concat(parts) if parts | length > 1 else parts[0] }}
             {%- endfor %}
             else 'total'
         end as breakdown_value,

@@ -1,6 +1,7 @@
 {#-
     A target for every node of every tree, motion, grain and period:
-      1. entered: the node's metric at the motion it reads (tree_targets_entered);
+      1. entered, or set from history: the node's metric at the motion it reads
+         (tree_targets_entered);
       2. rolled up, from the leaves to the root: a node without an entered
          target whose drivers all have one gets their product (or sum): 50
          meetings x 50% = 25 opportunities;
@@ -56,7 +57,8 @@ node_periods as (
         reporting_periods.grain,
         reporting_periods.period_start,
         entered_targets.target_entered,
-        entered_targets.entered_grain
+        entered_targets.entered_grain,
+        entered_targets.entry_source
 
     from nodes
     inner join scopes
@@ -239,7 +241,7 @@ final as (
         period_start,
         target,
         case
-            when target_entered is not null then 'entered'
+            when target_entered is not null then entry_source
             when target_rolled_up is not null then 'rolled_up'
             when target_cascaded is not null then 'cascaded'
         end as target_source,

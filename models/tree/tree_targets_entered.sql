@@ -1,6 +1,10 @@
 {#-
     The entered targets (seeds/kpi_targets.csv, checked by the definition
-    rules), resolved to every grain, period and motion they cover:
+    rules) and the targets set from history (tree_targets_from_history),
+    resolved to every grain, period and motion they cover:
+      - a target entered for a period wins over one set from history, which
+        wins over one entered for every period (a blank period_start): a plan
+        for every period, a rule from history for the periods it covers;
       - a blank period_start covers every period of its grain, a blank motion
         every motion (not `all`: the total across motions is entered as `all`,
         or rolled up from the motions by the tree); a row naming the period or
@@ -21,6 +25,12 @@ with
 targets as (
 
     select * from {{ ref('kpi_targets') }}
+
+),
+
+targets_from_history as (
+
+    select * from {{ ref('tree_targets_from_history') }}
 
 ),
 
@@ -65,9 +75,24 @@ typed_targets as (
         grain,
         cast(period_start as date) as period_start,
         motion,
-        cast(target as {{ kpi_tree.type_double() }}) as target
+        cast(target as {{ kpi_tree.type_double() }}) as target,
+        0 as is_from_history,
+        case when period_start is null then 2 else 0 end as precedence
 
     from targets
+
+    union all
+
+    select
+        metric_id,
+        grain,
+        period_start,
+        motion,
+        target,
+        1 as is_from_history,
+        1 as precedence
+
+    from targets_from_history
 
 ),
 
@@ -80,6 +105,7 @@ expanded as (
         reporting_periods.days_in_period,
         motions.motion,
         typed_targets.target,
+        typed_targets.is_from_history,
         row_number() over (
             partition by
                 typed_targets.metric_id,
@@ -87,7 +113,7 @@ expanded as (
                 reporting_periods.period_start,
                 motions.motion
             order by
-                case when typed_targets.period_start is null then 1 else 0 end,
+                typed_targets.precedence,
                 case when typed_targets.motion is null then 1 else 0 end
         ) as specificity_rank
 
@@ -114,6 +140,7 @@ entered_by_day as (
         expanded.motion,
         calendar_periods.date_day,
         metrics.is_additive,
+        expanded.is_from_history,
         case
             when metrics.is_additive then expanded.target / expanded.days_in_period
             else expanded.target
@@ -146,7 +173,8 @@ rolled_to_each_grain as (
                 then min(entered_by_day.daily_target)
             else avg(entered_by_day.daily_target)
         end as target_entered,
-        count(*) as covered_days
+        count(*) as covered_days,
+        min(entered_by_day.is_from_history) as is_from_history
 
     from entered_by_day
     inner join calendar_periods
@@ -164,7 +192,8 @@ exact_grain as (
         period_start,
         motion,
         grain as entered_grain,
-        target as target_entered
+        target as target_entered,
+        is_from_history
 
     from expanded
     where specificity_rank = 1
@@ -180,6 +209,7 @@ candidates as (
         exact_grain.motion,
         exact_grain.entered_grain,
         exact_grain.target_entered,
+        exact_grain.is_from_history,
         0 as preference
 
     from exact_grain
@@ -193,6 +223,7 @@ candidates as (
         rolled_to_each_grain.motion,
         rolled_to_each_grain.entered_grain,
         rolled_to_each_grain.target_entered,
+        rolled_to_each_grain.is_from_history,
         case rolled_to_each_grain.entered_grain
             when 'week' then 1
             when 'month' then 2
@@ -231,7 +262,8 @@ final as (
         period_start,
         motion,
         target_entered,
-        entered_grain
+        entered_grain,
+        case when is_from_history = 1 then 'from_history' else 'entered' end as entry_source
 
     from ranked
     where preference_rank = 1
