@@ -166,6 +166,18 @@ class LookFirst:
 
 
 @dataclass(frozen=True)
+class DrillDown:
+    """The root's leaf driver in one subgroup that pulled hardest against its goal."""
+
+    breakdown: str
+    breakdown_value: str
+    node_id: str
+    label: str
+    owner: str | None
+    contribution: float | None
+
+
+@dataclass(frozen=True)
 class Breach:
     breach_id: str | None
     threshold_id: str
@@ -203,6 +215,7 @@ class Export:
     root: Node
     where_to_look_first: list[LookFirst]
     breaches: list[Breach]
+    drill_down: list[DrillDown] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -620,6 +633,35 @@ def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirs
     return sorted(ranked, key=lambda item: (item.rank, item.node_id))
 
 
+DRILL_DOWN_COLUMNS = (
+    "breakdown", "breakdown_value", "driver_node_id", "driver_label", "driver_owner",
+    "contribution",
+)  # fmt: skip
+
+
+def load_drill_down(warehouse: DbtWarehouse, period: Period, root: Node) -> list[DrillDown]:
+    """For each drill-down of the root (segment, channel, segment x channel, ...), where to
+    look first: the stage and the subgroup that pulled hardest against its goal."""
+    rows = warehouse.query(
+        f"select {', '.join(DRILL_DOWN_COLUMNS)} from {ref('kpi_variance_attribution')} "
+        f"where {scope_filter(period.tree, period.grain, period.motion)} "
+        f"and period_start = {sql_literal(period.start)} "
+        f"and node_id = {sql_literal(root.node_id)} and attribution_level = 'leaf' "
+        "and breakdown != 'total' and where_to_look_rank = 1 order by breakdown"
+    )
+    return [
+        DrillDown(
+            breakdown=str(row["breakdown"]),
+            breakdown_value=str(row["breakdown_value"]),
+            node_id=str(row["driver_node_id"]),
+            label=str(row["driver_label"]),
+            owner=to_text(row["driver_owner"]),
+            contribution=to_float(row["contribution"]),
+        )
+        for row in rows
+    ]
+
+
 def load_export(warehouse: DbtWarehouse, options: Options) -> Export:
     motion = tree_motion(warehouse, options)
     start = options.period or latest_complete_period(warehouse, options, motion)
@@ -646,6 +688,7 @@ def load_export(warehouse: DbtWarehouse, options: Options) -> Export:
         root=root,
         where_to_look_first=where_to_look_first(root, attribution),
         breaches=load_breaches(warehouse, period, end, root),
+        drill_down=load_drill_down(warehouse, period, root),
     )
 
 
@@ -795,6 +838,17 @@ def export_to_json(export: Export) -> dict[str, Any]:
                 "rank": item.rank,
             }
             for item in export.where_to_look_first
+        ],
+        "drill_down": [
+            {
+                "breakdown": item.breakdown,
+                "breakdown_value": item.breakdown_value,
+                "node_id": item.node_id,
+                "label": item.label,
+                "owner": item.owner,
+                "contribution": item.contribution,
+            }
+            for item in export.drill_down
         ],
         "breaches": [breach_to_json(breach) for breach in export.breaches],
     }
@@ -1114,6 +1168,15 @@ def render_console(export: Export) -> list[str]:
         )
     if not export.where_to_look_first:
         lines.append("  none")
+    if export.drill_down:
+        lines += ["", "Where to look first, by subgroup:"]
+        for cell in export.drill_down:
+            dimension = cell.breakdown.replace(",", " x ")
+            value = cell.breakdown_value.replace(",", " x ")
+            lines.append(
+                f"  {dimension:<17} {one_line(value)}: {one_line(cell.label)} "
+                f"({one_line(cell.owner)}), {format_value(cell.contribution, export.root.unit)}"
+            )
     lines += ["", "Breaches in this period:"]
     for b in export.breaches:
         unit = export.unit_of(b.metric_id)

@@ -177,11 +177,21 @@ def test_every_tree_node_appears_once(built_engine: Engine, october: Exported) -
         assert order == sorted(order), f"children of {node['node_id']} out of order"
 
 
-def test_where_to_look_first_is_the_meeting_held_rate(october: Exported) -> None:
+def test_where_to_look_first_names_the_leaking_stage_and_cell(october: Exported) -> None:
     ranked = october.tree["where_to_look_first"]
-    assert ranked[0]["node_id"] == "meeting_held_rate"
-    assert ranked[0]["owner"] == "SDR Manager"
     assert [item["rank"] for item in ranked] == list(range(1, len(ranked) + 1))
+    assert all(item["contribution"] < 0 for item in ranked)  # only what pulled against pipeline
+    cells = {cell["breakdown"]: cell for cell in october.tree["drill_down"]}
+    cell = cells["segment,channel"]
+    assert (cell["breakdown_value"], cell["node_id"], cell["owner"]) == (
+        "enterprise,events",
+        "meeting_held_rate",
+        "SDR Manager",
+    )
+    assert (cells["segment"]["breakdown_value"], cells["segment"]["node_id"]) == (
+        "enterprise",
+        "meeting_held_rate",
+    )
 
 
 def test_breaches_list_the_october_show_rate_leak(october: Exported) -> None:
@@ -225,7 +235,12 @@ def test_console_output_tells_the_story(october: Exported) -> None:
     assert lines[1].startswith("Pipeline created ") and "$2," in lines[1]
     assert any(line.startswith("  ~ Pipeline coverage") for line in lines)
     look = lines.index("Where to look first:")
-    assert lines[look + 1].startswith("  1. Meeting held rate (SDR Manager)")
+    assert lines[look + 1].startswith("  1. ")
+    drill = lines.index("Where to look first, by subgroup:")
+    assert any(
+        "enterprise x events: Meeting held rate (SDR Manager)" in line
+        for line in lines[drill : drill + 6]
+    )
     breaches = lines.index("Breaches in this period:")
     assert "CRITICAL Meeting held rate, week 2026-10-12" in lines[breaches + 1]
     assert str(october.output_dir / f"{BREACHES_STEM}.csv") in october.run.stdout

@@ -42,15 +42,25 @@ def close(left: float | None, right: float | None) -> bool:
 
 def test_every_node_has_a_target_in_every_period(built_engine: Engine) -> None:
     rows = tree_rows(built_engine)
-    # (inbound tree: 19 nodes + cross-motion tree: 6 nodes) x (weeks + months + quarters)
-    assert len(rows) == (19 + 6) * (53 + 12 + 4)
+    (periods,) = built_engine.query(
+        f"select count(*) from {built_engine.relation('intermediate', 'int_reporting_periods')}"
+    )[0]
+    # two calendar years: 105 weeks (the first starts in 2024) + 24 months + 8 quarters
+    assert periods == 105 + 24 + 8
+    # (inbound tree: 19 nodes + cross-motion tree: 7 nodes) x every period
+    assert len(rows) == (19 + 7) * periods
     missing = [
         (r["tree_id"], r["node_id"], r["grain"], r["period_start"], r["motion"])
         for r in rows
         if r["target"] is None
     ]
     assert missing == []
-    assert {r["target_source"] for r in rows} == {"entered", "cascaded", "rolled_up"}
+    assert {r["target_source"] for r in rows} == {
+        "entered",
+        "from_history",
+        "cascaded",
+        "rolled_up",
+    }
 
 
 def test_status_follows_target_tolerance_and_direction(built_engine: Engine) -> None:
