@@ -22,6 +22,7 @@ from harness import (
     pg_settings,
     run_dbt,
 )
+from kpitree.raw_tables import RAW_TABLES
 
 MARTS = ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
 
@@ -139,8 +140,9 @@ def write_batches(raw_dir: Path, batches_dir: Path, count: int) -> list[Path]:
         for index in range(count):
             folder = batches_dir / f"through_batch_{index}"
             (folder / "funnel_events").mkdir(parents=True)
-            for table in ("ad_spend", "accounts"):
-                (folder / table).symlink_to(raw_dir / table)
+            for table in RAW_TABLES:
+                if table != "funnel_events":
+                    (folder / table).symlink_to(raw_dir / table)
             for part in range(index + 1):
                 low = "true" if part == 0 else f"ingested_at > '{bounds[part - 1]}'"
                 high = "true" if part == count - 1 else f"ingested_at <= '{bounds[part]}'"

@@ -8,10 +8,12 @@ re-sent event must appear once (latest version), and the counts must reconcile.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
-from harness import Engine
+from harness import Engine, load_script
+from kpitree.raw_tables import RAW_TABLES
 
 # (event_id, event_type, motion, channel, amount, currency, occurred, ingested, expected)
 # expected: the rejection reason, or None for a row that must be loaded.
@@ -151,11 +153,12 @@ FIXTURE_ROWS: list[tuple[str | None, ...]] = [
     ),
 ]
 MISSING_ACCOUNT_EVENT_ID = "evt_no_account"
+FIXTURE_TABLES = ("funnel_events", "ad_spend", "accounts")
 
 
 def write_fixture_raw(raw_dir: Path) -> None:
     """Write the fixture as the three raw parquet tables the sources read."""
-    for table in ("funnel_events", "ad_spend", "accounts"):
+    for table in FIXTURE_TABLES:
         (raw_dir / table).mkdir(parents=True, exist_ok=True)
     rows = []
     for (
@@ -306,7 +309,13 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: Engine, tmp_path: 
     write_fixture_raw(raw_dir)
     engine.load_raw(raw_dir)
 
-    engine.dbt(["build", "--select", "staging"])
+    # the fixture holds three of the raw tables: build what reads them
+    staged = [
+        f"+stg_marketing__{table}{suffix}"
+        for table in FIXTURE_TABLES
+        for suffix in ("", "_rejected")
+    ]
+    engine.dbt(["build", "--select", *staged])
 
     rejected = engine.query(
         f"select event_id, rejection_reason "
@@ -353,3 +362,55 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: Engine, tmp_path: 
         "order by rejection_reason"
     )
     assert accounts_rejected == [(None, "missing_account_id"), ("acc_2", "unknown_segment")]
+
+
+# -- every raw table: the generator's injected bad rows, counted by reason -------------------
+
+# The staged entity of each raw table (docs/raw_data.md), and what its re-sent duplicates
+# become: superseded versions (tables with a load time) or rejected rows with this reason
+# (tables without one, where a second identical row is an error).
+STAGED = {
+    "funnel_events": ("funnel_events", None),
+    "ad_spend": ("ad_spend", "duplicate_key"),
+    "accounts": ("accounts", "duplicate_account_id"),
+    "account_engagement": ("account_engagements", None),
+    "meeting_attendees": ("meeting_attendees", None),
+    "partner_registrations": ("partner_registrations", None),
+    "product_events": ("product_events", None),
+    "touches": ("touches", None),
+    "subscriptions": ("subscriptions", None),
+    "subscription_changes": ("subscription_changes", None),
+    "account_health": ("account_health_flags", None),
+}
+
+
+def test_rejected_rows_by_reason_equal_the_generation_report(
+    engine: Engine, tmp_path: Path
+) -> None:
+    raw_dir = tmp_path / "raw"
+    generator = load_script("generate_demo_data")
+    assert generator.main(["--events", "20000", "--output-dir", str(raw_dir), "--quiet"]) == 0
+    report = json.loads((raw_dir / "generation_report.json").read_text())["tables"]
+    assert set(report) == set(STAGED) == set(RAW_TABLES)
+    engine.load_raw(raw_dir)
+    engine.dbt(["build", "--select", "staging"])
+
+    for table, (entity, duplicate_reason) in STAGED.items():
+        injected = dict(report[table]["injected"])
+        duplicates = injected.pop("duplicate")
+        assert duplicates > 0 and all(count > 0 for count in injected.values()), table
+        if duplicate_reason:
+            injected[duplicate_reason] = duplicates
+        rejected = dict(
+            engine.query(
+                "select rejection_reason, count(*) from "
+                f"{engine.relation('staging', f'stg_marketing__{entity}_rejected')} group by 1"
+            )
+        )
+        assert rejected == injected, table
+        staged = engine.query(
+            f"select count(*) from {engine.relation('staging', f'stg_marketing__{entity}')}"
+        )[0][0]
+        assert staged == report[table]["valid_rows"], table
+        superseded = 0 if duplicate_reason else duplicates
+        assert staged + superseded + sum(rejected.values()) == report[table]["rows"], table

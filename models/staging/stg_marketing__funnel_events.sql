@@ -1,7 +1,7 @@
 {#-
     Valid funnel events, one row per event_id: the latest ingested version wins.
     Incremental: each run reads the raw rows ingested since the latest one it
-    has already loaded, less a lookback (var funnel_events_lookback_hours) for
+    has already loaded, less a lookback (var staging_lookback_hours) for
     rows that land late, and replaces the events they carry (delete+insert on
     event_id). A re-sent event is ingested later than its earlier version, so
     its newest version always replaces the older one. `dbt build --full-refresh`
@@ -19,45 +19,21 @@ with
 funnel_events as (
 
     select * from {{ ref('base_marketing__funnel_events') }}
-    where rejection_reason is null
+    where
+        rejection_reason is null
+    {% if is_incremental() %}
+        and ingested_at >= {{ kpi_tree.reread_from() }}
+    {% endif %}
 
 ),
-
--- the linter cannot lay out a CTE that exists in one branch only
--- noqa: disable=LT02
-{% if is_incremental() %}
--- only the rows ingested since the last load, less the lookback
-new_funnel_events as (
-
-    select * from funnel_events
-    where ingested_at >= (
-        select
-            {{ dbt.dateadd(
-                'hour', -1 * var('funnel_events_lookback_hours'), 'max(ingested_at)'
-            ) | trim }} as reread_from
-        from {{ this }}
-    )
-
-),
-{% else %}
-new_funnel_events as (
-
-    select * from funnel_events
-
-),
-{% endif %}
--- noqa: enable=LT02
 
 ranked as (
 
     select
         *,
-        row_number() over (
-            partition by event_id
-            order by ingested_at desc, occurred_at desc
-        ) as version_rank
+        {{ kpi_tree.latest_version_first(['event_id'], ['occurred_at desc']) }} as version_rank
 
-    from new_funnel_events
+    from funnel_events
 
 ),
 

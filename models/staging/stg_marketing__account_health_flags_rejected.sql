@@ -1,0 +1,28 @@
+{#- Quarantine: every raw row of account health flags that breaks a rule, with the reason. -#}
+{{ config(materialized='table') }}
+
+with
+
+account_health_flags as (
+
+    select * from {{ ref('base_marketing__account_health_flags') }}
+
+),
+
+final as (
+
+    select
+        rejection_reason,
+        flag_id,
+        account_id,
+        flagged_on,
+        status,
+        flag_reason,
+        ingested_at
+
+    from account_health_flags
+    where rejection_reason is not null
+
+)
+
+select * from final

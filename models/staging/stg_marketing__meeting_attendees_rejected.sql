@@ -1,0 +1,28 @@
+{#- Quarantine: every raw row of meeting attendees that breaks a rule, with the reason. -#}
+{{ config(materialized='table') }}
+
+with
+
+meeting_attendees as (
+
+    select * from {{ ref('base_marketing__meeting_attendees') }}
+
+),
+
+final as (
+
+    select
+        rejection_reason,
+        attendee_id,
+        meeting_event_id,
+        account_id,
+        contact_id,
+        persona,
+        ingested_at
+
+    from meeting_attendees
+    where rejection_reason is not null
+
+)
+
+select * from final

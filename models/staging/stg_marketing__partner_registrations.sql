@@ -1,0 +1,53 @@
+{#-
+    Valid partner deal registrations, one row per registration_id: the latest ingested version
+    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
+    ingested since the latest one loaded, less var staging_lookback_hours, and
+    replaces the keys they carry; a full refresh gives the same table.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='registration_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with
+
+partner_registrations as (
+
+    select * from {{ ref('base_marketing__partner_registrations') }}
+    where
+        rejection_reason is null
+    {% if is_incremental() %}
+        and ingested_at >= {{ kpi_tree.reread_from() }}
+    {% endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ kpi_tree.latest_version_first(['registration_id']) }} as version_rank
+
+    from partner_registrations
+
+),
+
+final as (
+
+    select
+        registration_id,
+        partner_id,
+        account_id,
+        registered_at,
+        status,
+        decided_at,
+        ingested_at
+
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final
