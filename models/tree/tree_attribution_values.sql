@@ -53,6 +53,7 @@ values_read as (
 
 ),
 
+-- noqa: disable=LT02
 defined_drivers as (
 
     select
@@ -97,5 +98,6 @@ final as (
             {%- endfor %}
 
 )
+-- noqa: enable=LT02
 
 select * from final
