@@ -189,6 +189,10 @@ final as (
             when period_state = 'not_started' then 'not_started'
             when target is null then 'no_target'
             when actual is null then 'no_data'
+            -- a target of zero (a subgroup without a baseline): any value is beyond the band
+            when pacing_target = 0 and actual = 0 then 'on_track'
+            when pacing_target = 0 and direction_sign * actual > 0 then 'ahead'
+            when pacing_target = 0 then 'behind'
             when performance_vs_target > {{ var('kpi_status_tolerance') }} then 'ahead'
             when performance_vs_target < -{{ var('kpi_status_tolerance') }} then 'behind'
             else 'on_track'
