@@ -1,22 +1,54 @@
 {#-
-    The calendar of the compiler: the grains a view reports at and the periods
-    they divide the time spine into. Periods are computed from the data's own
-    dates (date_trunc), so a row outside the time spine never vanishes; the time
-    spine only adds the periods without data, so they show up too.
+    The calendar of the compiler: the time spine's days, the grains a view
+    reports at and the periods they divide the time spine into. Periods of
+    ordinary metrics are computed from the data's own dates (date_trunc), so a
+    row outside the time spine never vanishes; the time spine adds the periods
+    without data, so they show up too. Cumulative metrics and offsets are
+    computed on the time spine's days, as MetricFlow computes them: a row outside
+    it fails the data test `time_spine_covers_metric_data` (calendar_tests.sql).
 -#}
+
+{% macro standard_grains() -%}
+    {{ return(['day', 'week', 'month', 'quarter', 'year']) }}
+{%- endmacro %}
+
+
+{% macro grain_order(grain) -%}
+    {#- day < week < month < quarter < year; finer granularities count as day. -#}
+    {%- set grains = kpi_tree.standard_grains() -%}
+    {{ return(grains.index(grain) if grain in grains else 0) }}
+{%- endmacro %}
+
 
 {% macro default_grains() -%}
     {#- The grains of a metric view unless it names its own: var('metric_view_grains'). -#}
-    {{ return(var('metric_view_grains', ['day', 'week', 'month', 'quarter', 'year'])) }}
+    {{ return(var('metric_view_grains', kpi_tree.standard_grains())) }}
 {%- endmacro %}
 
 
 {% macro check_grains(grains, metric_name) -%}
-    {%- for grain in grains if grain not in ['day', 'week', 'month', 'quarter', 'year'] -%}
+    {%- for grain in grains if grain not in kpi_tree.standard_grains() -%}
         {{ kpi_tree.fail(metric_name, 'unsupported_grain',
             "grain '" ~ grain ~ "' is not one of day, week, month, quarter, year") }}
     {%- endfor -%}
     {{ return(grains) }}
+{%- endmacro %}
+
+
+{% macro time_spine_model() -%}
+    {#- The model the calendar comes from: var('metric_time_spine') (default
+        metricflow_time_spine, MetricFlow's usual name); none when the var is set
+        to none (the calendar then comes from the data alone). -#}
+    {{ return(var('metric_time_spine', 'metricflow_time_spine')) }}
+{%- endmacro %}
+
+
+{% macro time_spine_column(spine_node) -%}
+    {#- The time spine's day column, as the semantic manifest declares it
+        (time_spine.standard_granularity_column), else date_day. -#}
+    {%- set config = spine_node.time_spine if spine_node.time_spine is defined else none -%}
+    {%- set column = (config or {}).get('standard_granularity_column') or 'date_day' -%}
+    {{ return(kpi_tree.safe_identifier(column, spine_node.name, 'time spine column')) }}
 {%- endmacro %}
 
 
@@ -44,6 +76,18 @@
 {%- endmacro %}
 
 
+{% macro shift_date(date_sql, count, granularity) -%}
+    {#- date_sql moved by count days, weeks, months, quarters or years, as a date
+        (the end of a shorter month clamps: 31 March - 1 month = 28 February). -#}
+    {%- if granularity == 'quarter' -%}
+        {%- set granularity, count = 'month', count * 3 -%}
+    {%- elif granularity == 'week' -%}
+        {%- set granularity, count = 'day', count * 7 -%}
+    {%- endif -%}
+    cast({{ dbt.dateadd(granularity, count, date_sql) | trim }} as date)
+{%- endmacro %}
+
+
 {% macro period_start_sql(grain_column, date_sql, grains) -%}
     {#- The period start of date_sql at the grain held in grain_column (one row per grain). -#}
     {%- if grains | length == 1 -%}
@@ -58,9 +102,30 @@
 {%- endmacro %}
 
 
+{% macro grain_list(grains) -%}
+    {#- A SQL list of grain literals: ('day', 'week'). -#}
+    {%- set quoted = [] -%}
+    {%- for grain in grains -%}
+        {%- do quoted.append("'" ~ grain ~ "'") -%}
+    {%- endfor -%}
+    {{ return('(' ~ quoted | join(', ') ~ ')') }}
+{%- endmacro %}
+
+
 {% macro add_calendar(plan) -%}
-    {#- The calendar steps every plan starts with: the grains, and the periods of
-        the time spine at each grain. -#}
+    {#- The calendar steps every plan starts with: the time spine's days, the
+        grains, and the periods of the time spine at each grain. Without a time
+        spine the calendar is empty and periods come from the data alone. -#}
+    {%- set days_sql -%}
+    {%- if plan.time_spine_column %}
+    select distinct cast({{ plan.time_spine_column }} as date) as date_day
+    from time_spine
+    {%- else %}
+    select cast(null as date) as date_day
+    where 1 = 0
+    {%- endif %}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, 'calendar__days', days_sql) -%}
     {%- set grains_sql -%}
     {%- for grain in plan.grains %}
     select '{{ grain }}' as grain
@@ -73,9 +138,9 @@
     {%- set periods_sql -%}
     select distinct
         calendar__grains.grain,
-        {{ kpi_tree.period_start_sql('calendar__grains.grain', 'time_spine.' ~ plan.time_spine_column, plan.grains) }} as period_start
+        {{ kpi_tree.period_start_sql('calendar__grains.grain', 'calendar__days.date_day', plan.grains) }} as period_start
 
-    from time_spine
+    from calendar__days
     cross join calendar__grains
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, 'calendar__periods', periods_sql) -%}
