@@ -16,7 +16,8 @@
     {%- set grain_to_date = cumulative.grain_to_date or params.grain_to_date -%}
     {%- set period_agg = (cumulative.period_agg or 'first') | lower -%}
     {%- if step.offset -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_offset', 'an offset of a cumulative metric is not supported') }}
+        {{ kpi_tree.fail(step.parent, 'unsupported_offset', "an offset of the cumulative metric '"
+            ~ node.name ~ "' is not supported") }}
     {%- endif -%}
     {%- if period_agg not in ['first', 'last', 'average'] -%}
         {{ kpi_tree.fail(node.name, 'unsupported_period_agg', "period_agg '" ~ period_agg
@@ -34,7 +35,7 @@
     {%- set measure_input = params.measure -%}
     {%- set filters = step.filters + kpi_tree.filter_templates(measure_input.filter) -%}
     {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name, step.breakdowns, filters) -%}
-    {%- do kpi_tree.check_day_level_measure(node, source, 'a cumulative metric') -%}
+    {%- do kpi_tree.check_day_level_measure(node.name, source, 'a cumulative metric') -%}
     {%- set name = step.name -%}
     {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
 
@@ -114,19 +115,19 @@
 {%- endmacro %}
 
 
-{% macro check_day_level_measure(node, source, what) -%}
+{% macro check_day_level_measure(metric_name, source, what) -%}
     {#- Cumulative windows and offsets move rows by days: the measure must be
         daily (or finer), without time filters and not semi-additive. -#}
     {%- if kpi_tree.grain_order(source.granularity) > 0 -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_time_granularity', what ~ " needs a daily time "
+        {{ kpi_tree.fail(metric_name, 'unsupported_time_granularity', what ~ " needs a daily time "
             ~ "dimension; measure '" ~ source.measure.name ~ "' is by " ~ source.granularity) }}
     {%- endif -%}
     {%- if source.time_filter -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_filter', what ~ " with a filter on a time dimension "
+        {{ kpi_tree.fail(metric_name, 'unsupported_filter', what ~ " with a filter on a time dimension "
             ~ "is not supported (MetricFlow applies it to the time spine, not the rows)") }}
     {%- endif -%}
     {%- if source.measure.non_additive_dimension -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_non_additive_dimension', what ~ " over the "
+        {{ kpi_tree.fail(metric_name, 'unsupported_non_additive_dimension', what ~ " over the "
             ~ "semi-additive measure '" ~ source.measure.name ~ "' is not supported") }}
     {%- endif -%}
 {%- endmacro %}

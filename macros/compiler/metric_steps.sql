@@ -31,7 +31,7 @@
     {%- set breakdowns = kpi_tree.reachable_breakdowns(metric_name, plan.breakdowns) -%}
     {%- set filters = context.filters + kpi_tree.filter_templates(node.filter) -%}
     {%- set step = {'name': name, 'breakdowns': breakdowns, 'filters': filters,
-        'context_filters': context.filters, 'offset': context.offset} -%}
+        'context_filters': context.filters, 'offset': context.offset, 'parent': referenced_by} -%}
     {%- if node.type == 'simple' -%}
         {%- set result = kpi_tree.compile_simple_metric(plan, node, step) -%}
     {%- elif node.type == 'cumulative' -%}
@@ -344,7 +344,7 @@ from {{ source.table }}
 {%- endmacro %}
 
 
-{% macro input_context(step, input, input_name) -%}
+{% macro input_context(step, input, input_name, metric_name) -%}
     {#- What an input inherits from its parent: the parent's filters and offset,
         plus its own. An input that changes nothing reads the metric itself
         (computed once); any other is named <parent>__<alias or input name>. -#}
@@ -356,8 +356,9 @@ from {{ source.table }}
         {%- set own_offset = {'to_grain': input.offset_to_grain} -%}
     {%- endif -%}
     {%- if own_offset and step.offset -%}
-        {{ kpi_tree.fail(step.name, 'unsupported_offset', "input '" ~ input_name
-            ~ "' has an offset inside an input that already has one (nested offsets)") }}
+        {{ kpi_tree.fail(metric_name, 'unsupported_offset', "input '" ~ input_name
+            ~ "' has an offset, and so has the input of " ~ (step.parent or 'a parent metric')
+            ~ " that reads this metric (nested offsets)") }}
     {%- endif -%}
     {%- set changed = step.filters or own_filters or step.offset or own_offset or input.alias -%}
     {{ return({
@@ -371,7 +372,7 @@ from {{ source.table }}
 {% macro compile_inputs(plan, node, step, inputs) -%}
     {%- set results = [] -%}
     {%- for input in inputs -%}
-        {%- set context = kpi_tree.input_context(step, input, input.name) -%}
+        {%- set context = kpi_tree.input_context(step, input, input.name, node.name) -%}
         {%- do results.append(kpi_tree.compile_metric(plan, input.name, context, node.name)) -%}
     {%- endfor -%}
     {{ return(results) }}
@@ -519,7 +520,8 @@ from {{ source.table }}
     -#}
     {%- set params = node.type_params.conversion_type_params -%}
     {%- if step.offset -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_offset', 'an offset of a conversion metric is not supported') }}
+        {{ kpi_tree.fail(step.parent, 'unsupported_offset', "an offset of the conversion metric '"
+            ~ node.name ~ "' is not supported") }}
     {%- endif -%}
     {%- if step.filters -%}
         {{ kpi_tree.fail(node.name, 'unsupported_filter', 'a filter on a conversion metric is not '

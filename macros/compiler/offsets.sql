@@ -30,8 +30,9 @@
             ~ "' is not one of day, week, month, quarter, year") }}
     {%- endif -%}
     {%- if source.time_filter -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_filter', 'an offset input with a filter on a time '
-            ~ 'dimension is not supported (MetricFlow applies it to the time spine, not the rows)') }}
+        {{ kpi_tree.fail(step.parent, 'unsupported_filter', "an offset of '" ~ node.name ~ "', which "
+            ~ "filters on a time dimension, is not supported (MetricFlow applies such a filter to the "
+            ~ "time spine, not the rows)") }}
     {%- endif -%}
     {%- set to_grain = offset.get('to_grain') -%}
     {%- set offset_grain = to_grain or offset.window.granularity -%}
@@ -51,7 +52,8 @@
             'values' if not coarser_grain else 'shifted_periods')) -%}
     {%- endif -%}
     {%- if coarser_grain -%}
-        {%- do kpi_tree.check_day_level_measure(node, source, 'an offset at a grain coarser than the offset') -%}
+        {%- do kpi_tree.check_day_level_measure(step.parent, source, "an offset of '" ~ node.name
+            ~ "' at a grain coarser than the offset") -%}
         {%- do parts.append(kpi_tree.add_shifted_rows(plan, node, step, source, offset, coarser_grain,
             'values' if not same_grain else 'shifted_values')) -%}
     {%- endif -%}
