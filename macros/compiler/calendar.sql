@@ -4,8 +4,9 @@
     ordinary metrics are computed from the data's own dates (date_trunc), so a
     row outside the time spine never vanishes; the time spine adds the periods
     without data, so they show up too. Cumulative metrics and offsets are
-    computed on the time spine's days, as MetricFlow computes them: a row outside
-    it fails the data test `time_spine_covers_metric_data` (calendar_tests.sql).
+    computed on the time spine's days, as MetricFlow computes them: a row
+    outside it would be missing from them, so the model fails when it is built,
+    naming the metric and the dates (check_rows_inside_time_spine).
 -#}
 
 {% macro standard_grains() -%}
@@ -144,4 +145,70 @@
     cross join calendar__grains
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, 'calendar__periods', periods_sql) -%}
+{%- endmacro %}
+
+
+{% macro require_time_spine(plan, source, metric_name, what) -%}
+    {#- Cumulative metrics and offsets are computed on the time spine's days: they
+        need one, and every row of their measures inside it (checked when the
+        model is built, check_rows_inside_time_spine). -#}
+    {%- if not plan.time_spine_column -%}
+        {{ kpi_tree.fail(metric_name, 'missing_time_spine', what ~ ' is computed on the days of the '
+            ~ 'time spine: set var metric_time_spine to the time spine model') }}
+    {%- endif -%}
+    {%- set check = {
+        'metric': metric_name,
+        'semantic_model': source.semantic_model.name,
+        'relation': source.semantic_model.node_relation.relation_name,
+        'time_sql': kpi_tree.agg_time_dimension(source.semantic_model, source.measure, metric_name).sql,
+    } -%}
+    {%- if check not in plan.spine_checks -%}
+        {%- do plan.spine_checks.append(check) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro check_rows_inside_time_spine(plan) -%}
+    {#-
+        When the model is built: the rows of the measures that cumulative metrics
+        and offsets read must fall inside the time spine, or they would be
+        missing from them. Fails naming the metric and the dates (rule
+        rows_outside_time_spine), or only warns with var
+        metric_rows_outside_time_spine: warn.
+    -#}
+    {%- if not execute or not plan.spine_checks or not flags.WHICH in ['run', 'build', 'compile'] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set spine = ref(kpi_tree.time_spine_model()) -%}
+    {%- set day = 'cast(' ~ plan.time_spine_column ~ ' as date)' -%}
+    {%- set query -%}
+    {%- for check in plan.spine_checks %}
+    select
+        {{ kpi_tree.quote_string(check.metric) }} as metric_name,
+        {{ kpi_tree.quote_string(check.semantic_model) }} as semantic_model,
+        cast(min(cast({{ check.time_sql }} as date)) as {{ dbt.type_string() }}) as first_date,
+        cast(max(cast({{ check.time_sql }} as date)) as {{ dbt.type_string() }}) as last_date,
+        count(*) as rows_outside,
+        cast((select min({{ day }}) from {{ spine }}) as {{ dbt.type_string() }}) as spine_start,
+        cast((select max({{ day }}) from {{ spine }}) as {{ dbt.type_string() }}) as spine_end
+    from {{ check.relation }}
+    where cast({{ check.time_sql }} as date) < (select min({{ day }}) from {{ spine }})
+        or cast({{ check.time_sql }} as date) > (select max({{ day }}) from {{ spine }})
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+    {%- endset -%}
+    {%- set errors = [] -%}
+    {%- for row in run_query(query).rows if row[4] > 0 -%}
+        {%- do errors.append([row[0], 'rows_outside_time_spine', row[4] ~ " rows of semantic model '"
+            ~ row[1] ~ "' from " ~ row[2] ~ " to " ~ row[3] ~ " fall outside the time spine (" ~ row[5]
+            ~ " to " ~ row[6] ~ "); cumulative metrics and offsets are computed on its days, so "
+            ~ "extend the time spine to cover them"]) -%}
+    {%- endfor -%}
+    {%- if errors and var('metric_rows_outside_time_spine', 'error') == 'warn' -%}
+        {%- for metric_name, rule, detail in errors -%}
+            {%- do exceptions.warn(kpi_tree.definition_error(metric_name, rule, detail)) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- do kpi_tree.fail_all(errors) -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -27,15 +27,12 @@
         {{ kpi_tree.fail(node.name, 'unsupported_window', "grain_to_date '" ~ grain_to_date
             ~ "' is not one of day, week, month, quarter, year") }}
     {%- endif -%}
-    {%- if not plan.time_spine_column -%}
-        {{ kpi_tree.fail(node.name, 'missing_time_spine', 'a cumulative metric is computed on the days of '
-            ~ 'the time spine: set var metric_time_spine') }}
-    {%- endif -%}
     {%- set window = kpi_tree.parse_window(window_spec, node.name) if window_spec else none -%}
     {%- set measure_input = params.measure -%}
     {%- set filters = step.filters + kpi_tree.filter_templates(measure_input.filter) -%}
     {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name, step.breakdowns, filters) -%}
     {%- do kpi_tree.check_day_level_measure(node.name, source, 'a cumulative metric') -%}
+    {%- do kpi_tree.require_time_spine(plan, source, node.name, 'a cumulative metric') -%}
     {%- set name = step.name -%}
     {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
 

@@ -49,6 +49,7 @@
     {%- endif -%}
     {%- do kpi_tree.add_metric_output(plan, metric_name) -%}
     {%- do kpi_tree.add_step(plan, 'final', 'select * from ' ~ metric_name ~ '__dense') -%}
+    {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, [node])) }}
 {%- endmacro %}
 
@@ -73,6 +74,7 @@
         {{ kpi_tree.fail('(none)', 'no_metrics', 'metric_query needs at least one metric') }}
     {%- endif -%}
     {%- do kpi_tree.add_step(plan, 'final', selects | join('\n    union all\n    ')) -%}
+    {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, nodes)) }}
 {%- endmacro %}
 
@@ -118,6 +120,7 @@
         breakdowns=breakdowns,
         dimensions=dimensions if dimensions is not none else columns.names,
         time_spine_column=none,
+        spine_checks=[],
     ) -%}
     {%- if spine_model -%}
         {%- set plan.time_spine_column = kpi_tree.time_spine_column(kpi_tree.model_node(spine_model)) -%}

@@ -21,10 +21,7 @@
     {#- The steps of a simple metric under an offset; returns the CTE with its values. -#}
     {%- set offset = step.offset -%}
     {%- set name = step.name -%}
-    {%- if not plan.time_spine_column -%}
-        {{ kpi_tree.fail(node.name, 'missing_time_spine', 'an offset is computed on the days of the '
-            ~ 'time spine: set var metric_time_spine') }}
-    {%- endif -%}
+    {%- do kpi_tree.require_time_spine(plan, source, step.parent or node.name, 'an offset') -%}
     {%- if offset.to_grain is defined and offset.to_grain not in kpi_tree.standard_grains() -%}
         {{ kpi_tree.fail(node.name, 'unsupported_offset', "offset_to_grain '" ~ offset.to_grain
             ~ "' is not one of day, week, month, quarter, year") }}
