@@ -294,6 +294,8 @@ def shop(
     """The shop fixture built on one engine, kpi-tree installed as a local package."""
     workdir = tmp_path_factory.mktemp(f"shop-{request.param}")
     engine = make_engine(request.param, workdir)
+    # a role kpi-tree's own hooks would create: it must not appear here
+    engine.env["KPI_READER_ROLE"] = f"reader_{engine.schema}"
     try:
         yield build_project(SHOP, engine, workdir)
     finally:
@@ -398,3 +400,152 @@ def test_the_demo_calendar_ends_on_its_last_day(built_engine: Engine) -> None:
         f"from {built_engine.relation('semantic', 'kpi_time_spine')}"
     )[0]
     assert (first, last, days) == ("2026-01-01", "2026-12-31", 365)
+
+
+# --- the shop: what the parity does not show --------------------------------------
+
+
+def test_ordinary_views_keep_rows_outside_the_time_spine(shop: Build) -> None:
+    """Two orders fall outside the time spine (2025-2026): the revenue view keeps their
+    days; MetricFlow agrees (the parity above compares them too)."""
+    rows = shop.engine.query(
+        "select cast(period_start as varchar), value "
+        f"from {shop.engine.schema}_metrics.revenue where grain = 'day' and breakdown = 'total' "
+        "and (period_start < date '2025-01-01' or period_start > date '2026-12-31')"
+    )
+    assert sorted((day[:10], value) for day, value in rows) == [
+        ("2024-12-28", 120.0),
+        ("2027-01-03", 80.0),
+    ]
+
+
+def test_rows_outside_the_time_spine_fail_cumulative_metrics_and_offsets(shop: Build) -> None:
+    """Cumulative metrics and offsets are computed on the time spine's days: rows
+    outside it fail the model, naming the metric and the dates (the fixture sets
+    var metric_rows_outside_time_spine: warn, so its build only warned)."""
+    expected = (
+        "KPI definition error in metric 'revenue_all_time' [rows_outside_time_spine]: "
+        "2 rows of semantic model 'orders' from 2024-12-28 to 2027-01-03 fall outside the "
+        "time spine (2025-01-01 to 2026-12-31)"
+    )
+    assert expected in (shop.project / "target" / "logs" / "dbt.log").read_text()
+    result = run_dbt(
+        [
+            "run",
+            "--select",
+            "revenue_all_time revenue_previous_month revenue",
+            "--vars",
+            "{metric_rows_outside_time_spine: error}",
+        ],
+        shop.engine.env,
+        shop.project / "target",
+        project_dir=shop.project,
+        expect_success=False,
+    )
+    messages = {str(r.node.name): str(r.message) for r in result.result.results}  # type: ignore[union-attr]
+    assert expected in messages["revenue_all_time"]
+    assert (
+        "'revenue_previous_month' [rows_outside_time_spine]" in messages["revenue_previous_month"]
+    )
+    assert "rows_outside_time_spine" not in messages["revenue"]  # an ordinary view keeps them
+
+
+def test_a_month_offset_keeps_calendar_months_at_coarser_grains(shop: Build) -> None:
+    """At quarter and year grain, MetricFlow moves each time spine day back a month
+    and reads that day (metricflow #1758): a quarter's "previous month" then reads
+    28 February for each of 28-31 March and never 31 January. The view moves each
+    row once (31 January + 1 month = 28 February), so a quarter holds exactly the
+    three calendar months before it, and a year December to November."""
+    schema = f"{shop.engine.schema}_metrics"
+    monthly = {
+        str(period)[:10]: value
+        for period, value in shop.engine.query(
+            f"select cast(period_start as varchar), value from {schema}.revenue "
+            "where grain = 'month' and breakdown = 'total'"
+        )
+    }
+    shifted = {
+        (grain, str(period)[:10]): value
+        for grain, period, value in shop.engine.query(
+            "select grain, cast(period_start as varchar), value "
+            f"from {schema}.revenue_previous_month "
+            "where grain in ('quarter', 'year') and breakdown = 'total'"
+        )
+    }
+
+    def calendar_months(start: str, count: int) -> float:
+        """The revenue of `count` calendar months from the month before `start`."""
+        year, month = int(start[:4]), int(start[5:7])
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        total = 0.0
+        for _ in range(count):
+            total += monthly.get(f"{year:04d}-{month:02d}-01") or 0.0
+            year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+        return total
+
+    assert len(shifted) == 8 + 2
+    for (grain, start), value in shifted.items():
+        expected = calendar_months(start, 3 if grain == "quarter" else 12)
+        assert value == pytest.approx(expected, rel=1e-12), (grain, start)
+
+    answer = shop.start_oracle(
+        [{"metrics": ["revenue_previous_month"], "group_by": ["metric_time__quarter"]}], workers=1
+    ).answers()[0]
+    metricflow = answer_values(answer, "revenue_previous_month", "quarter", [])
+    differing = [
+        key for key, value in metricflow.items() if value != pytest.approx(shifted[key[:2]])
+    ]
+    assert differing, "MetricFlow now keeps calendar months: drop the difference (README)"
+
+
+# --- the compiler in another dbt project ------------------------------------------
+
+
+def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
+    shop: Build,
+) -> None:
+    """The shop installs kpi-tree as a local package and disables its models, seeds,
+    snapshots, tests, sources, exposures, semantic models and metrics, as README.md
+    says: the package contributes macros only (no hooks run, no KPI tree is built)."""
+    manifest = shop.manifest
+    from_kpi_tree = [
+        unique_id
+        for section in ("nodes", "sources", "exposures", "metrics", "semantic_models")
+        for unique_id, node in manifest[section].items()
+        if node["package_name"] == "kpi_tree"
+    ]
+    assert from_kpi_tree == []
+    assert any(node["package_name"] == "kpi_tree" for node in manifest["macros"].values())
+
+    metrics = sorted(shop.metrics())
+    views = sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["path"].startswith("metrics/")
+    )
+    assert views == metrics
+    schema = shop.engine.schema
+    if shop.engine.name == "postgres":
+        schemas = {
+            name
+            for (name,) in shop.engine.query(
+                f"select nspname from pg_namespace where nspname like '{schema}%'"
+            )
+        }
+        roles = shop.engine.query(
+            f"select rolname from pg_roles where rolname = '{shop.engine.env['KPI_READER_ROLE']}'"
+        )
+        assert roles == []  # kpi-tree's on-run-start hook did not run
+    else:
+        schemas = {
+            name
+            for (name,) in shop.engine.query(
+                "select distinct schema_name from information_schema.schemata "
+                f"where schema_name like '{schema}%'"
+            )
+        }
+    assert schemas == {schema, f"{schema}_metrics"}
+    counts = shop.engine.query(
+        " union all ".join(f"select count(*) from {schema}_metrics.{name}" for name in metrics)
+    )
+    assert all(count > 0 for (count,) in counts)
