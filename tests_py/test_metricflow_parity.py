@@ -549,3 +549,35 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
         " union all ".join(f"select count(*) from {schema}_metrics.{name}" for name in metrics)
     )
     assert all(count > 0 for (count,) in counts)
+
+
+# --- MetricFlow accepts both semantic layers --------------------------------------
+
+
+def validate_configs(build: Build, *extra: str) -> str:
+    """`mf validate-configs` in the build's project; returns its output."""
+    env = {**os.environ, **build.engine.env, **NO_JIT, "DBT_PROFILES_DIR": str(build.project)}
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "mf"), "validate-configs", *extra],
+        cwd=build.project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    return output
+
+
+def test_metricflow_accepts_the_shop_semantic_layer(shop: Build) -> None:
+    if shop.engine.name != "duckdb":
+        pytest.skip("the semantic validations do not depend on the engine")
+    assert "ERRORS: 0" in validate_configs(shop, "--skip-dw")
+
+
+def test_metricflow_accepts_the_demo_semantic_layer(built_engine: Engine, tmp_path: Path) -> None:
+    """The YAML is valid MetricFlow, checked against the warehouse too."""
+    output = validate_configs(demo_build(built_engine, tmp_path))
+    assert "ERRORS: 0" in output
+    assert "Successfully validated metrics against data warehouse" in output
