@@ -105,11 +105,9 @@
     {#- An empty plan: its imports (the time spine), the calendar steps, and what
         every step needs to know (grains, breakdowns, dimension columns). -#}
     {%- set spine_model = kpi_tree.time_spine_model() -%}
-    {%- set columns = namespace(names=[]) -%}
-    {%- for breakdown in breakdowns -%}
-        {%- for name in breakdown if name not in columns.names -%}
-            {%- set columns.names = columns.names + [kpi_tree.safe_identifier(name, top or '(query)', 'dimension')] -%}
-        {%- endfor -%}
+    {%- set columns = [] -%}
+    {%- for name in kpi_tree.breakdown_dimensions(breakdowns) -%}
+        {%- do columns.append(kpi_tree.safe_identifier(name, top or '(query)', 'dimension')) -%}
     {%- endfor -%}
     {%- set plan = namespace(
         imports=[],
@@ -118,7 +116,7 @@
         top=top,
         grains=kpi_tree.check_grains(grains, top or '(query)'),
         breakdowns=breakdowns,
-        dimensions=dimensions if dimensions is not none else columns.names,
+        dimensions=dimensions if dimensions is not none else columns,
         time_spine_column=none,
         spine_checks=[],
     ) -%}

@@ -210,14 +210,6 @@
 {%- endmacro %}
 
 
-{% macro group_by_sql(semantic_model, group_by_name) -%}
-    {#- The qualified SQL of a group-by name for rows of the semantic model, or none
-        when it cannot reach it (through at most two entity joins). -#}
-    {%- set resolved = kpi_tree.resolve_group_by(semantic_model, semantic_model.name, group_by_name, semantic_model.name) -%}
-    {{ return(none if resolved is none else resolved.sql) }}
-{%- endmacro %}
-
-
 {% macro import_name(semantic_model, metric_name) -%}
     {#- The CTE a semantic model's table is imported as: its name. Steps always
         contain '__' (MetricFlow forbids it in names), so the two never collide. -#}

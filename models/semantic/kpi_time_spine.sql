@@ -6,8 +6,8 @@ with
 
 days as (
 
-    -- dbt.date_spine stops the day before its end date: end one day later
     -- noqa: disable=LT02
+    -- dbt.date_spine stops the day before its end date: end one day later
     {{ dbt.date_spine(
         'day',
         "cast('" ~ var('kpi_calendar_start') ~ "' as date)",
