@@ -176,7 +176,7 @@
         rows_outside_time_spine), or only warns with var
         metric_rows_outside_time_spine: warn.
     -#}
-    {%- if not execute or not plan.spine_checks or not flags.WHICH in ['run', 'build', 'compile'] -%}
+    {%- if not execute or not plan.spine_checks or flags.WHICH not in ['run', 'build'] -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set spine = ref(kpi_tree.time_spine_model()) -%}

@@ -140,7 +140,7 @@
         on offset_rows.metric_date = {{ kpi_tree.truncate_to_grain(offset.to_grain, 'periods.period_start') }}
     where periods.grain in {{ kpi_tree.grain_list(grains) }}
     {%- else %}
-    -- each row counts {{ offset.window.count }} {{ offset.window.granularity }}(s) later, on a day of the time spine
+    -- each row counts {{ offset.window.count }} {{ offset.window.granularity }}{{ 's' if offset.window.count != 1 }} later, on a day of the time spine
     select
         calendar__grains.grain,
         {{ kpi_tree.period_start_sql('calendar__grains.grain', 'calendar__days.date_day', grains) }} as period_start,
