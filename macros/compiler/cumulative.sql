@@ -37,6 +37,25 @@
     {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
 
     {%- do kpi_tree.add_step(plan, name ~ '__rows', kpi_tree.rows_sql(plan, source)) -%}
+    {%- set window_source = name ~ '__rows' -%}
+    {#- An aggregation that can be re-aggregated (sum, count, min, max) is taken
+        per day first, so the windows join days, not rows. -#}
+    {%- set reaggregate = {'sum': 'sum', 'count': 'sum', 'sum_boolean': 'sum', 'min': 'min', 'max': 'max'}
+        .get(source.measure.agg) -%}
+    {%- if reaggregate -%}
+        {%- set daily_columns = ['metric_date'] + source.columns.keys() | list -%}
+        {%- set daily_rows_sql -%}
+    select
+        {{ daily_columns | join(',\n        ') }},
+        {{ aggregate }} as measure_value
+
+    from {{ name }}__rows
+    group by {{ range(1, daily_columns | length + 1) | join(', ') }}
+        {%- endset -%}
+        {%- do kpi_tree.add_step(plan, name ~ '__daily_rows', daily_rows_sql) -%}
+        {%- set window_source = name ~ '__daily_rows' -%}
+        {%- set aggregate = reaggregate ~ '(measure_value)' -%}
+    {%- endif -%}
     {%- set window_rows_sql -%}
     select
         'day' as grain,
@@ -47,7 +66,7 @@
         cumulative_rows.measure_value
 
     from calendar__days
-    inner join {{ name }}__rows as cumulative_rows
+    inner join {{ window_source }} as cumulative_rows
         on cumulative_rows.metric_date <= calendar__days.date_day
         {%- if window %}
         and cumulative_rows.metric_date > {{ kpi_tree.shift_date('calendar__days.date_day', -1 * window.count, window.granularity) }}
