@@ -155,3 +155,33 @@
     set local enable_nestloop = off;
     set local jit = off
 {%- endmacro %}
+
+
+{% macro percentile_aggregate(expression, percentile, discrete=false, approximate=false) -%}
+    {{ return(adapter.dispatch('percentile_aggregate', 'kpi_tree')(expression, percentile, discrete, approximate)) }}
+{%- endmacro %}
+
+{#- The percentile of a column's values (MetricFlow's percentile and median
+    measures): continuous interpolates between values, discrete picks one.
+    Without an approximate function, an approximate percentile is the exact one. -#}
+{% macro default__percentile_aggregate(expression, percentile, discrete, approximate) -%}
+    percentile_{{ 'disc' if discrete else 'cont' }}({{ percentile }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- DuckDB: approx_quantile (a t-digest) for an approximate continuous
+    percentile, as MetricFlow writes it; approximate discrete is exact. -#}
+{% macro duckdb__percentile_aggregate(expression, percentile, discrete, approximate) -%}
+    {%- if approximate and not discrete -%}
+        approx_quantile({{ expression }}, {{ percentile }})
+    {%- else -%}
+        {{ kpi_tree.default__percentile_aggregate(expression, percentile, discrete, approximate) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__percentile_aggregate(expression, percentile, discrete, approximate) -%}
+    {%- if approximate -%}
+        percentile_approx({{ expression }}, {{ percentile }})
+    {%- else -%}
+        {{ kpi_tree.default__percentile_aggregate(expression, percentile, discrete, approximate) }}
+    {%- endif -%}
+{%- endmacro %}
