@@ -127,8 +127,17 @@
         'unit': kpi.get('unit'),
         'is_executive': kpi.get('executive') is sameas true,
         'is_additive': kpi_tree.metric_is_additive(metric) if metric else false,
+        'value_without_data': kpi_tree.metric_value_without_data(metric) if metric else none,
         'definition_file': metric.original_file_path if metric else none,
     }) }}
+{%- endmacro %}
+
+
+{% macro metric_value_without_data(metric) -%}
+    {#- A simple metric's value in a period (or subgroup) without data: its
+        measure's fill_nulls_with (0 for a count), none for the others. -#}
+    {%- set measure = metric.type_params.measure if metric.type == 'simple' else none -%}
+    {{ return(measure.fill_nulls_with if measure else none) }}
 {%- endmacro %}
 
 
@@ -232,6 +241,7 @@
                 'unit': facts.unit,
                 'is_executive': facts.is_executive,
                 'is_additive': facts.is_additive,
+                'value_without_data': facts.value_without_data,
                 'definition_file': facts.definition_file,
                 'metric_exists': facts.exists,
                 'has_kpi_meta': facts.has_kpi_meta,

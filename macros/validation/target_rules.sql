@@ -5,9 +5,10 @@
                                  a period_start that is not a date, not the first day
                                  of its period, or outside the calendar
           target_not_a_number    a text, a percentage or a range (10-20%)
-          target_not_meaningful  zero or negative (no status can be judged against
-                                 it), not finite, or a rate above 1 (unless the
-                                 metric's config.meta.kpi.unbounded is true)
+          target_not_meaningful  negative, not finite, zero for anything but a count
+                                 or an amount (a count planned at zero is a plan:
+                                 any value is then ahead or behind), or a rate
+                                 above 1 (unless config.meta.kpi.unbounded is true)
           duplicate_target       two rows for the same metric, grain, period and motion
         Nothing while the seed is not loaded yet (compiling a fresh project).
     -#}
@@ -69,8 +70,11 @@
             {%- if value >= 1e15 or value <= -1e15 -%}
                 {%- do violations.append(kpi_tree.target_violation('target_not_meaningful', "target " ~ text
                     ~ " is not a finite number below 1e15", "write the plan's number", metric_id, fix_where)) -%}
-            {%- elif value <= 0 -%}
-                {%- do violations.append(kpi_tree.target_violation('target_not_meaningful', "target " ~ text ~ " is not positive: no status can be judged against it",
+            {%- elif value < 0 -%}
+                {%- do violations.append(kpi_tree.target_violation('target_not_meaningful', "target " ~ text ~ " is negative",
+                    "set the plan's number, or delete the row to leave the node without one", metric_id, fix_where)) -%}
+            {%- elif value == 0 and unit not in ['count', 'usd'] -%}
+                {%- do violations.append(kpi_tree.target_violation('target_not_meaningful', "target " ~ text ~ " is zero for a " ~ (unit or 'unitless') ~ " metric: every product above it would be planned at zero",
                     "set a positive target, or delete the row to leave the node without one", metric_id, fix_where)) -%}
             {%- elif unit == 'ratio' and value > 1 and not kpi_tree.metric_is_unbounded(metric_id) -%}
                 {%- do violations.append(kpi_tree.target_violation('target_not_meaningful', "target " ~ text ~ " is a rate above 1",

@@ -1,5 +1,9 @@
-{#- Meetings held, one row per event: the conversion events of the lag-aware
-    demo-request-to-meeting-held conversion metric. -#}
+{#-
+    Meetings held, one row per event: the conversion events of the lag-aware
+    demo-request-to-meeting-held conversion metric, and the meetings of the ABM
+    tree, which counts accounts whose meeting had a buying persona attending
+    (an economic buyer or a champion, from the meeting's attendees).
+-#}
 
 with
 
@@ -9,17 +13,51 @@ funnel_events as (
 
 ),
 
+meeting_attendees as (
+
+    select * from {{ ref('stg_marketing__meeting_attendees') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_marketing__accounts') }}
+
+),
+
+meetings_held as (
+
+    select * from funnel_events
+    where event_type = 'meeting_held'
+
+),
+
+buying_personas as (
+
+    select distinct meeting_event_id
+    from meeting_attendees
+    where persona in ('economic_buyer', 'champion')
+
+),
+
 final as (
 
     select
-        event_id as meeting_held_id,
-        contact_id,
-        motion,
-        channel,
-        occurred_at as held_at
+        meetings_held.event_id as meeting_held_id,
+        meetings_held.account_id,
+        meetings_held.contact_id,
+        meetings_held.motion,
+        meetings_held.channel,
+        coalesce(accounts.segment, 'unknown') as segment,
+        coalesce(accounts.region, 'unknown') as region,
+        meetings_held.occurred_at as held_at,
+        buying_personas.meeting_event_id is not null as has_buying_persona
 
-    from funnel_events
-    where event_type = 'meeting_held'
+    from meetings_held
+    left join buying_personas
+        on meetings_held.event_id = buying_personas.meeting_event_id
+    left join accounts
+        on meetings_held.account_id = accounts.account_id
 
 )
 

@@ -15,9 +15,11 @@ nodes as (
 
 ),
 
+-- the actuals as the tree reads them (a count without data is 0)
 node_values as (
 
-    select * from {{ ref('tree_node_values') }}
+    select * from {{ ref('tree_node_periods') }}
+    where actual is not null
 
 ),
 

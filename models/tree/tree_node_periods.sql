@@ -134,7 +134,11 @@ with_values as (
         spine.days_in_period,
         spine.period_state,
         spine.elapsed_days,
-        case when spine.period_state != 'not_started' then node_values.actual end as actual,
+        -- a count without data in the period (or subgroup) is 0: its fill_nulls_with
+        case
+            when spine.period_state != 'not_started'
+                then coalesce(node_values.actual, nodes.value_without_data)
+        end as actual,
         node_values.numerator,
         node_values.denominator,
         coalesce(targets.target, breakdown_targets.target) as target,
@@ -145,6 +149,10 @@ with_values as (
         targets.entered_grain as target_entered_grain
 
     from spine
+    inner join nodes
+        on
+            spine.tree_id = nodes.tree_id
+            and spine.node_id = nodes.node_id
     left join node_values
         on
             spine.tree_id = node_values.tree_id

@@ -37,6 +37,7 @@ nodes as (
         ('unit', 'text'),
         ('is_executive', 'boolean'),
         ('is_additive', 'boolean'),
+        ('value_without_data', 'double'),
         ('definition_file', 'text'),
         ('declaration_order', 'integer'),
     ]) }}
@@ -70,6 +71,7 @@ final as (
         unit,
         is_executive,
         is_additive,
+        value_without_data,
         definition_file,
         declaration_order
 

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('activation_to_pqa_rate') }}

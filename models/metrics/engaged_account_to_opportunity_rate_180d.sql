@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('engaged_account_to_opportunity_rate_180d') }}

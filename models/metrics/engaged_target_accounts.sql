@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('engaged_target_accounts') }}

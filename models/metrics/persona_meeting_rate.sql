@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('persona_meeting_rate') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('target_account_qualified_opportunities') }}
