@@ -1,0 +1,1 @@
+"""The KPI tree project's Python code: one module (or subpackage) per concern."""
