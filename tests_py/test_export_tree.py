@@ -176,6 +176,13 @@ def test_where_to_look_first_is_the_meeting_held_rate(october: Exported) -> None
     assert ranked[0]["node_id"] == "meeting_held_rate"
     assert ranked[0]["owner"] == "SDR Manager"
     assert [item["rank"] for item in ranked] == list(range(1, len(ranked) + 1))
+    cells = october.tree["drill_down"]
+    nodes = {node["node_id"] for node in walk(october.tree["root"])}
+    assert {cell["breakdown"] for cell in cells} >= {"channel", "segment", "region"}
+    assert len({cell["breakdown"] for cell in cells}) == len(cells)  # one cell per drill-down
+    assert all(cell["node_id"] in nodes and cell["contribution"] < 0 for cell in cells)
+    drill = october.run.stdout.splitlines().index("Where to look first, by subgroup:")
+    assert october.run.stdout.splitlines()[drill + 1].startswith("  channel ")
 
 
 def test_breaches_list_the_october_show_rate_leak(october: Exported) -> None:
@@ -366,6 +373,15 @@ def overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
             ):  # fmt: skip
                 pairs.append((a["id"], b["id"]))
     return pairs
+
+
+def test_overlap_check_sees_an_overlap() -> None:
+    """The layout test's own yardstick: touching edges are fine, any shared area is not."""
+    a = {"id": "a", "left": 0, "top": 0, "right": 100, "bottom": 50}
+    b = {"id": "b", "left": 100, "top": 0, "right": 200, "bottom": 50}
+    c = {"id": "c", "left": 150, "top": 49, "right": 250, "bottom": 99}
+    assert overlaps([a, b]) == []
+    assert overlaps([a, b, c]) == [("b", "c")]
 
 
 def open_page(browser: Browser, page: Path, fragment: str = "") -> None:

@@ -446,6 +446,16 @@
           { text: formatValue(r.contribution, root.def.unit), num: true }, { text: share(r.share_of_shortfall), num: true }
         ] };
       })) : el("p", {}, "No attribution for this period."));
+    var cells = (DATA.drill_down || {})[seriesKey(state) + "|" + state.period] || [];
+    var drill = document.getElementById("drill-down");
+    drill.textContent = "";
+    drill.appendChild(cells.length ? table(["Drill-down", "Subgroup", "Driver", "Owner", "Contribution"],
+      cells.map(function (c) {
+        return { attrs: { "data-node": c.node_id }, cells: [
+          { text: c.breakdown.replace(/,/g, " \u00d7 ") }, { text: c.breakdown_value.replace(/,/g, " \u00d7 ") },
+          { text: c.label }, { text: c.owner }, { text: formatValue(c.contribution, root.def.unit), num: true }
+        ] };
+      })) : el("p", {}, "No drill-down for this period."));
     var series = currentSeries();
     var end = series.period_ends[series.periods.indexOf(state.period)];
     var units = {}, wanted = {};
@@ -465,7 +475,7 @@
     holder.appendChild(rows.length ? table(["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"],
       rows.map(function (b) {
         return { attrs: { "data-severity": b.severity, "data-node": b.node_id }, cells: [
-          { text: b.severity }, { text: b.label }, { text: b.grain + " " + b.period_start }, { text: b.rule },
+          { text: b.severity }, { text: b.label + " (" + b.motion + ")" }, { text: b.grain + " " + b.period_start }, { text: b.rule },
           { text: ruleValue(b.rule, b.observed, units[b.metric_id]), num: true },
           { text: ruleValue(b.rule, b.threshold, units[b.metric_id]), num: true },
           { text: b.owner }, { text: b.action }

@@ -41,6 +41,15 @@ def render_console(export: Export) -> list[str]:
         )
     if not export.where_to_look_first:
         lines.append("  none")
+    if export.drill_down:
+        lines += ["", "Where to look first, by subgroup:"]
+        for cell in export.drill_down:
+            dimension = cell.breakdown.replace(",", " x ")
+            value = cell.breakdown_value.replace(",", " x ")
+            lines.append(
+                f"  {dimension:<17} {one_line(value)}: {one_line(cell.label)} "
+                f"({one_line(cell.owner)}), {format_value(cell.contribution, export.root.unit)}"
+            )
     lines += ["", "Breaches in this period:"]
     for b in export.breaches:
         unit = export.unit_of(b.metric_id)

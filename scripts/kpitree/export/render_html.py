@@ -111,6 +111,19 @@ def page_from_export(export: Export) -> dict[str, Any]:
         "where_to_look_first": {
             f"{key}|{period}": [look_first_to_json(item) for item in export.where_to_look_first]
         },
+        "drill_down": {
+            f"{key}|{period}": [
+                {
+                    "breakdown": cell.breakdown,
+                    "breakdown_value": cell.breakdown_value,
+                    "node_id": cell.node_id,
+                    "label": cell.label,
+                    "owner": cell.owner,
+                    "contribution": cell.contribution,
+                }
+                for cell in export.drill_down
+            ]
+        },
         "breaches": [breach_to_json(breach) for breach in export.breaches],
     }
 
@@ -170,6 +183,8 @@ def render_html(export: Export) -> str:
             '<section class="tables">',
             "<h2>Where to look first</h2>",
             '<div id="look-first"></div>',
+            "<h2>Where to look first, by subgroup</h2>",
+            '<div id="drill-down"></div>',
             "<h2>Breaches in this period</h2>",
             '<div id="breaches"></div>',
             "</section>",

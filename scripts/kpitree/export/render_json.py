@@ -81,6 +81,17 @@ def export_to_json(export: Export) -> dict[str, Any]:
         "as_of_date": iso(export.as_of_date),
         "root": node_to_json(export.root),
         "where_to_look_first": [look_first_to_json(item) for item in export.where_to_look_first],
+        "drill_down": [
+            {
+                "breakdown": item.breakdown,
+                "breakdown_value": item.breakdown_value,
+                "node_id": item.node_id,
+                "label": item.label,
+                "owner": item.owner,
+                "contribution": item.contribution,
+            }
+            for item in export.drill_down
+        ],
         "breaches": [breach_to_json(breach) for breach in export.breaches],
     }
 

@@ -93,6 +93,18 @@ class LookFirst:
 
 
 @dataclass(frozen=True)
+class DrillDown:
+    """The root's leaf driver in one subgroup that pulled hardest against its goal."""
+
+    breakdown: str
+    breakdown_value: str
+    node_id: str
+    label: str
+    owner: str | None
+    contribution: float | None
+
+
+@dataclass(frozen=True)
 class Breach:
     breach_id: str | None
     threshold_id: str
@@ -135,6 +147,7 @@ class Export:
     root: Node
     where_to_look_first: list[LookFirst]
     breaches: list[Breach]
+    drill_down: list[DrillDown] = field(default_factory=list)
     page: dict[str, Any] | None = None
 
     @property

@@ -18,6 +18,7 @@ from typing import Any
 
 from kpitree.export.tree import (
     Breach,
+    DrillDown,
     Export,
     ExportError,
     Period,
@@ -254,6 +255,35 @@ def load_breaches(
     return sorted((breach_from_row(row) for row in rows), key=breach_order)
 
 
+DRILL_DOWN_COLUMNS = (
+    "breakdown", "breakdown_value", "driver_node_id", "driver_label", "driver_owner",
+    "contribution",
+)  # fmt: skip
+
+
+def load_drill_down(warehouse: DbtWarehouse, period: Period, root_node_id: str) -> list[DrillDown]:
+    """For each drill-down of the root (segment, channel, ...), where to look first: the
+    stage and the subgroup that pulled hardest against its goal."""
+    rows = warehouse.query(
+        f"select {', '.join(DRILL_DOWN_COLUMNS)} from {ref('kpi_variance_attribution')} "
+        f"where {scope_filter(period.tree, period.grain, period.motion)} "
+        f"and period_start = {sql_literal(period.start)} "
+        f"and node_id = {sql_literal(root_node_id)} and attribution_level = 'leaf' "
+        "and breakdown != 'total' and where_to_look_rank = 1 order by breakdown"
+    )
+    return [
+        DrillDown(
+            breakdown=str(row["breakdown"]),
+            breakdown_value=str(row["breakdown_value"]),
+            node_id=str(row["driver_node_id"]),
+            label=str(row["driver_label"]),
+            owner=None if row["driver_owner"] is None else str(row["driver_owner"]),
+            contribution=to_float(row["contribution"]),
+        )
+        for row in rows
+    ]
+
+
 def as_of_date(warehouse: DbtWarehouse) -> date | None:
     """The as-of date the periods were judged against: the last elapsed day of a period in
     progress, else the end of the latest complete period."""
@@ -316,6 +346,7 @@ def load_export(
         root=root,
         where_to_look_first=where_to_look_first(root, attribution),
         breaches=load_breaches(warehouse, period, end, series),
+        drill_down=load_drill_down(warehouse, period, root.node_id),
         page=load_page_data(warehouse, scopes) if with_page else None,
     )
 
@@ -346,16 +377,16 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     )
     look_first = warehouse.query(
         "select attribution.tree_id, attribution.motion, attribution.grain, "
-        "attribution.period_start, attribution.driver_node_id, attribution.driver_label, "
-        "attribution.driver_owner, attribution.contribution, attribution.share_of_shortfall, "
-        "attribution.where_to_look_rank "
+        "attribution.period_start, attribution.breakdown, attribution.breakdown_value, "
+        "attribution.driver_node_id, attribution.driver_label, attribution.driver_owner, "
+        "attribution.contribution, attribution.share_of_shortfall, attribution.where_to_look_rank "
         f"from {ref('kpi_variance_attribution')} as attribution "
         f"inner join {ref('kpi_trees')} as trees "
         "on attribution.tree_id = trees.tree_id and attribution.node_id = trees.root_node_id "
-        "where attribution.breakdown = 'total' and attribution.attribution_level = 'leaf' "
-        "and attribution.where_to_look_rank is not null "
+        "where attribution.attribution_level = 'leaf' and (attribution.where_to_look_rank = 1 "
+        "or (attribution.breakdown = 'total' and attribution.where_to_look_rank is not null)) "
         "order by attribution.tree_id, attribution.motion, attribution.grain, "
-        "attribution.period_start, attribution.where_to_look_rank"
+        "attribution.period_start, attribution.breakdown, attribution.where_to_look_rank"
     )
     breaches = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
@@ -386,10 +417,14 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
             for column in values.values():
                 column.extend([None] * (len(slot["periods"]) - len(column)))
     ranked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_subgroup: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in look_first:
         key = "|".join(str(plain(row[name])) for name in ("tree_id", "motion", "grain"))
-        ranked[f"{key}|{plain(row['period_start'])}"].append(
+        slot = ranked if row["breakdown"] == "total" else by_subgroup
+        slot[f"{key}|{plain(row['period_start'])}"].append(
             {
+                "breakdown": plain(row["breakdown"]),
+                "breakdown_value": plain(row["breakdown_value"]),
                 "node_id": plain(row["driver_node_id"]),
                 "label": plain(row["driver_label"]),
                 "owner": plain(row["driver_owner"]),
@@ -412,6 +447,7 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         ],
         "series": series,
         "where_to_look_first": dict(ranked),
+        "drill_down": dict(by_subgroup),
         "breaches": [{name: plain(row[name], name) for name in BREACH_COLUMNS} for row in breaches],
     }
 
