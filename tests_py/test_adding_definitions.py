@@ -88,10 +88,12 @@ def test_add_a_metric_as_the_readme_says(tmp_path: Path) -> None:
         "        meeting_held_rate: {parent: demo_request_to_meeting_held_rate}\n",
         "        meetings_no_show: {parent: meeting_held_rate, role: diagnostic}\n",
     )
-    # 3. its view
+    # 3. its view, and the view's entry among the metric views' properties (its contract)
     (project / "models" / "metrics" / "meetings_no_show.sql").write_text(
         "{{ kpi_tree.metric_view('meetings_no_show') }}\n"
     )
+    views = project / "models" / "metrics" / "_metrics__views.yml"
+    views.write_text(views.read_text() + "  - {<<: *metric_view, name: meetings_no_show}\n")
     # 4. its targets
     targets = project / "seeds" / "kpi_targets.csv"
     targets.write_text(targets.read_text() + "meetings_no_show,week,,inbound,15\n")
@@ -133,6 +135,10 @@ def test_add_a_metric_as_the_readme_says(tmp_path: Path) -> None:
         "where tree_id = 'inbound' and node_id = 'meetings_no_show'",
     )
     assert definition == [("SDR Manager", "pipeline_mechanics", "diagnostic")]
+    (comment,) = query(
+        project, "select comment from duckdb_views() where view_name = 'meetings_no_show'"
+    )[0]
+    assert comment.startswith("Meeting no-shows: Meetings scheduled in the period")
 
 
 def test_add_a_tree_as_the_readme_says(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 - `kpitree.generator`: the deterministic demo data generator (one module per raw table).
 - `kpitree.loader`: loads the raw parquet tables into PostgreSQL.
 - `kpitree.raw_tables`: the names of the raw tables, shared by both.
+- `kpitree.export`: the export of a resolved tree (JSON, Markdown, HTML, CSV, console).
+- `kpitree.publish`: a checked copy of the DuckDB build for dashboards.
+- `kpitree.dashboards`: the Superset bundle builder and server.
 
 Nothing here does work at import time.
 """

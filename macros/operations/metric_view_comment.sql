@@ -1,0 +1,18 @@
+{#- A post-hook of the metric views (dbt_project.yml): the view's comment in the warehouse is
+    its metric's definition, read from the semantic layer when the view is built, so a
+    dashboard author browsing the catalog reads what the number means and who owns it, and
+    the definition is typed once. The columns' comments come from persist_docs. -#}
+{% macro comment_on_metric_view() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set facts = kpi_tree.metric_facts(this.identifier) -%}
+    {%- if not facts.exists -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set text = facts.label ~ ': ' ~ (facts.description | replace('\n', ' ') | trim)
+        ~ ' Unit: ' ~ (facts.unit or 'n/a') ~ ', ' ~ ((facts.direction or 'n/a') | replace('_', ' '))
+        ~ '; owner: ' ~ (facts.owner or 'n/a') ~ '; layer: ' ~ (facts.layer or 'n/a')
+        ~ '. One row per grain, period and breakdown member: filter on breakdown.' -%}
+    comment on view {{ this }} is {{ kpi_tree.quote_string(text) }}
+{%- endmacro %}

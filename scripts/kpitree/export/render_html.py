@@ -1,0 +1,197 @@
+"""The export as one self-contained HTML page: the tree drawn as a tree.
+
+Left to right on a wide screen (an indented tree on a phone), each node a card with its actual,
+target, status colour, owner, a sparkline of its recent periods with its benchmark band; x or +
+on the links between a node's drivers, diagnostics dashed and set apart; the path to where to
+look first highlighted; the definition on hover (or tap). Tree, motion, grain and period switch
+in the page (and in the URL's #hash), from data embedded in it: no network, no CDN, the style
+and the script inline (page.css, page.js beside this module).
+
+Text reaches the page only as JSON inside a script element of type application/json, with <,
+> and & written as \\u escapes so nothing in it can close the element; the script puts it into
+the page with textContent and setAttribute, never as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from kpitree.export.render_json import breach_to_json, look_first_to_json
+from kpitree.export.tree import Export, Node
+
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched
+
+
+@cache
+def asset(name: str) -> str:
+    return resources.files("kpitree.export").joinpath(name).read_text(encoding="utf-8")
+
+
+def script_json(document: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no <, > or & in it."""
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def node_definition(tree: str, depth: int, node: Node, parent: Node | None) -> dict[str, Any]:
+    driver_children = [child for child in node.children if child.role == "driver"]
+    return {
+        "tree_id": tree,
+        "node_id": node.node_id,
+        "metric_id": node.metric_id,
+        "label": node.label,
+        "description": None,
+        "parent_node_id": None if parent is None else parent.node_id,
+        "role": node.role,
+        "combine": "product" if len(driver_children) > 1 else None,
+        "depth": depth,
+        "pinned_motion": None,
+        "subtree": None,
+        "layer": node.layer,
+        "owner": node.owner,
+        "cadence": node.cadence,
+        "direction": node.direction,
+        "unit": node.unit,
+        "is_executive": None,
+    }
+
+
+def page_from_export(export: Export) -> dict[str, Any]:
+    """The page's data for the exported period alone, when the history was not read."""
+    parents: dict[str, Node] = {}
+    for _, node in export.root.walk():
+        for child in node.children:
+            parents[child.node_id] = node
+    definitions = [
+        node_definition(export.tree, depth, node, parents.get(node.node_id))
+        for depth, node in export.root.walk()
+    ]
+    nodes = {
+        node.node_id: {
+            "actual": [node.actual],
+            "target": [node.target],
+            "target_source": [node.target_source],
+            "variance_pct": [node.variance_pct],
+            "status": [node.status],
+            "trend": [node.trend],
+            "pacing_ratio": [node.pacing_ratio],
+            "benchmark": [node.benchmark.name if node.benchmark else None],
+            "benchmark_low": [node.benchmark.low if node.benchmark else None],
+            "benchmark_high": [node.benchmark.high if node.benchmark else None],
+            "actual_note": [node.actual_note],
+            "elapsed_days": [None],
+        }
+        for _, node in export.root.walk()
+    }
+    period = export.period_start.isoformat()
+    key = f"{export.tree}|{export.motion}|{export.grain}"
+    return {
+        "trees": [
+            {
+                "tree_id": export.tree,
+                "label": export.root.label,
+                "owner": export.root.owner,
+                "scope": [export.motion],
+                "root_node_id": export.root.node_id,
+                "nodes": definitions,
+            }
+        ],
+        "series": {
+            key: {
+                "periods": [period],
+                "period_ends": [export.period_end.isoformat()],
+                "states": [export.period_state],
+                "nodes": nodes,
+            }
+        },
+        "where_to_look_first": {
+            f"{key}|{period}": [look_first_to_json(item) for item in export.where_to_look_first]
+        },
+        "drill_down": {
+            f"{key}|{period}": [
+                {
+                    "breakdown": cell.breakdown,
+                    "breakdown_value": cell.breakdown_value,
+                    "node_id": cell.node_id,
+                    "label": cell.label,
+                    "owner": cell.owner,
+                    "contribution": cell.contribution,
+                }
+                for cell in export.drill_down
+            ]
+        },
+        "breaches": [breach_to_json(breach) for breach in export.breaches],
+    }
+
+
+def render_html(export: Export) -> str:
+    page = export.page if export.page is not None else page_from_export(export)
+    document = {
+        **page,
+        "initial": {
+            "tree": export.tree,
+            "motion": export.motion,
+            "grain": export.grain,
+            "period": export.period_start.isoformat(),
+        },
+        "as_of_date": None if export.as_of_date is None else export.as_of_date.isoformat(),
+        "svg_namespace": SVG_NAMESPACE,
+    }
+    title = (
+        f"KPI tree {export.tree} / {export.motion} / {export.grain} "
+        f"{export.period_start.isoformat()}"
+    )
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{asset('page.css')}</style>",
+            "</head>",
+            "<body>",
+            '<header class="top">',
+            '<h1 id="title">KPI tree</h1>',
+            '<p class="meta" id="meta"></p>',
+            '<form class="switches" id="switches" onsubmit="return false">',
+            '<label>Tree <select id="pick-tree"></select></label>',
+            '<label>Motion <select id="pick-motion"></select></label>',
+            '<label>Grain <select id="pick-grain"></select></label>',
+            '<label>Period <select id="pick-period"></select></label>',
+            "</form>",
+            '<p class="legend" id="legend">'
+            '<span class="swatch" data-status="ahead">ahead</span>'
+            '<span class="swatch" data-status="on_track">on track</span>'
+            '<span class="swatch" data-status="behind">behind</span>'
+            '<span class="swatch" data-status="no_data">no target / no data</span>'
+            '<span class="key"><b class="op">&times;</b> product of the drivers, '
+            '<b class="op">+</b> sum; dashed: diagnostic, outside the arithmetic; '
+            '<span class="look-key">orange</span>: the path to where to look first; '
+            "shaded band in a sparkline: the benchmark</span></p>",
+            "</header>",
+            "<noscript><p>This page draws the tree with JavaScript; the same numbers are in "
+            "the Markdown and JSON files beside it.</p></noscript>",
+            '<main class="canvas-wrap" id="canvas-wrap">'
+            '<div class="canvas" id="canvas" role="tree" aria-label="KPI tree"></div></main>',
+            '<aside class="details" id="details" hidden></aside>',
+            '<section class="tables">',
+            "<h2>Where to look first</h2>",
+            '<div id="look-first"></div>',
+            "<h2>Where to look first, by subgroup</h2>",
+            '<div id="drill-down"></div>',
+            "<h2>Breaches in this period</h2>",
+            '<div id="breaches"></div>',
+            "</section>",
+            '<script type="application/json" id="kpi-data">' + script_json(document) + "</script>",
+            f"<script>{asset('page.js')}</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

@@ -1,0 +1,108 @@
+"""The export as JSON (schema: scripts/kpi_tree_export.schema.json).
+
+Stable for diffing: the same data gives the same bytes (no timestamps of the run; keys in a
+fixed order; children, look-first rows and breaches in a fixed order)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from kpitree.export.formatting import iso
+from kpitree.export.tree import Breach, Export, LookFirst, Node
+from kpitree.export.warehouse import BREACH_COLUMNS
+
+SCHEMA_VERSION = "2.0"
+
+
+def node_to_json(node: Node) -> dict[str, Any]:
+    benchmark = node.benchmark
+    attribution = node.attribution
+    return {
+        "node_id": node.node_id,
+        "metric_id": node.metric_id,
+        "metric_motion": node.metric_motion,
+        "label": node.label,
+        "owner": node.owner,
+        "layer": node.layer,
+        "role": node.role,
+        "unit": node.unit,
+        "direction": node.direction,
+        "cadence": node.cadence,
+        "actual": node.actual,
+        "target": node.target,
+        "target_source": node.target_source,
+        "variance": node.variance,
+        "variance_pct": node.variance_pct,
+        "status": node.status,
+        "trend": node.trend,
+        "pacing_ratio": node.pacing_ratio,
+        "benchmark": None
+        if benchmark is None
+        else {"name": benchmark.name, "low": benchmark.low, "high": benchmark.high},
+        "actual_note": node.actual_note,
+        "attribution": None
+        if attribution is None
+        else {
+            "contribution": attribution.contribution,
+            "share_of_shortfall": attribution.share_of_shortfall,
+            "rank": attribution.rank,
+        },
+        "children": [node_to_json(child) for child in node.children],
+    }
+
+
+def look_first_to_json(item: LookFirst) -> dict[str, Any]:
+    return {
+        "node_id": item.node_id,
+        "label": item.label,
+        "owner": item.owner,
+        "contribution": item.contribution,
+        "share_of_shortfall": item.share_of_shortfall,
+        "rank": item.rank,
+    }
+
+
+def breach_to_json(breach: Breach) -> dict[str, Any]:
+    values = {name: getattr(breach, name) for name in BREACH_COLUMNS}
+    return {name: iso(v) if isinstance(v, date) else v for name, v in values.items()}
+
+
+def export_to_json(export: Export) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tree": export.tree,
+        "motion": export.motion,
+        "grain": export.grain,
+        "period_start": export.period_start.isoformat(),
+        "period_end": export.period_end.isoformat(),
+        "period_state": export.period_state,
+        "as_of_date": iso(export.as_of_date),
+        "root": node_to_json(export.root),
+        "where_to_look_first": [look_first_to_json(item) for item in export.where_to_look_first],
+        "drill_down": [
+            {
+                "breakdown": item.breakdown,
+                "breakdown_value": item.breakdown_value,
+                "node_id": item.node_id,
+                "label": item.label,
+                "owner": item.owner,
+                "contribution": item.contribution,
+            }
+            for item in export.drill_down
+        ],
+        "breaches": [breach_to_json(breach) for breach in export.breaches],
+    }
+
+
+def dump_json(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_json(export: Export) -> str:
+    return dump_json(export_to_json(export))
+
+
+def render_breaches_json(export: Export) -> str:
+    return dump_json([breach_to_json(breach) for breach in export.breaches])

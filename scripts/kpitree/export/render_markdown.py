@@ -1,0 +1,138 @@
+"""The export as Markdown: a Mermaid flowchart, the node table, where to look first, the
+breaches. Stable for diffing: nothing in it changes unless the data does."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kpitree.export.formatting import (
+    BREACH_HEADER,
+    LOOK_FIRST_HEADER,
+    actual_vs_target,
+    breach_cells,
+    format_share,
+    format_signed_pct,
+    format_value,
+    one_line,
+    period_sentence,
+)
+from kpitree.export.tree import Export, Node
+
+STATUS_CLASSES = {
+    "ahead": "fill:#dcf3e3,stroke:#2e7d32,color:#1b4d20",
+    "on_track": "fill:#e3e9ef,stroke:#546e7a,color:#263238",
+    "behind": "fill:#fde2e1,stroke:#c62828,color:#7f1d1d",
+    "no_target": "fill:#eeeeee,stroke:#9e9e9e,color:#424242",
+    "no_data": "fill:#eeeeee,stroke:#9e9e9e,color:#424242",
+    "not_started": "fill:#f5f5f5,stroke:#bdbdbd,color:#616161",
+}
+MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:!?()/+%$'_\-]")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
+
+
+def mermaid_text(text: str | None) -> str:
+    """Text for inside a quoted Mermaid label: everything but plain characters as #code;."""
+    return "".join(
+        char if MERMAID_SAFE.fullmatch(char) else f"#{ord(char)};" for char in one_line(text)
+    )
+
+
+def mermaid_id(node_id: str) -> str:
+    """A node id Mermaid cannot read as a keyword (such as `end`)."""
+    return "n_" + re.sub(r"[^a-z0-9_]", "_", node_id)
+
+
+def status_class(status: str) -> str:
+    return "status_" + (status if status in STATUS_CLASSES else "unknown")
+
+
+def md(text: str | None) -> str:
+    """Text for a Markdown paragraph or table cell: HTML-escaped, punctuation backslashed."""
+    escaped = html.escape(one_line(text), quote=False)
+    return MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+
+
+def diagnostic_mark(node: Node) -> str:
+    return " _(diagnostic)_" if node.role == "diagnostic" else ""
+
+
+def mermaid_flowchart(root: Node) -> list[str]:
+    lines = ["flowchart TD"]
+    for _, node in root.walk():
+        text = "<br/>".join(
+            [
+                mermaid_text(node.label),
+                mermaid_text(actual_vs_target(node)),
+                mermaid_text(node.status),
+            ]
+        )
+        lines.append(f'    {mermaid_id(node.node_id)}["{text}"]')
+    for _, node in root.walk():
+        for child in node.children:
+            arrow = "-.->" if child.role == "diagnostic" else "-->"
+            lines.append(f"    {mermaid_id(node.node_id)} {arrow} {mermaid_id(child.node_id)}")
+    for status, style in [*STATUS_CLASSES.items(), ("unknown", STATUS_CLASSES["no_data"])]:
+        lines.append(f"    classDef status_{status} {style}")
+    for _, node in root.walk():
+        lines.append(f"    class {mermaid_id(node.node_id)} {status_class(node.status)}")
+    return lines
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def render_markdown(export: Export) -> str:
+    root = export.root
+    lines = [
+        f"# KPI tree: {md(root.label)}",
+        "",
+        period_sentence(export),
+        "",
+        "```mermaid",
+        *mermaid_flowchart(root),
+        "```",
+        "",
+        "Solid arrows: drivers (the parent's identity); dotted arrows: diagnostics.",
+        "",
+        "## Nodes",
+        "",
+    ]
+    node_rows = [
+        [
+            "&nbsp;&nbsp;" * depth + md(node.label) + diagnostic_mark(node),
+            md(node.owner),
+            md(format_value(node.actual, node.unit)),
+            md(format_value(node.target, node.unit)),
+            md(format_signed_pct(node.variance_pct)),
+            md(node.status),
+            md(node.trend or "n/a"),
+        ]
+        for depth, node in root.walk()
+    ]
+    header = ["Metric", "Owner", "Actual", "Target", "Variance %", "Status", "Trend"]
+    lines += markdown_table(header, node_rows)
+    lines += ["", "## Where to look first", ""]
+    if export.where_to_look_first:
+        rows = [
+            [
+                str(item.rank),
+                md(item.label),
+                md(item.owner),
+                md(format_value(item.contribution, root.unit)),
+                md(format_share(item.share_of_shortfall)),
+            ]
+            for item in export.where_to_look_first
+        ]
+        lines += markdown_table(LOOK_FIRST_HEADER, rows)
+    else:
+        lines.append("No attribution for this period.")
+    lines += ["", "## Breaches", ""]
+    if export.breaches:
+        rows = [[md(cell) for cell in breach_cells(b, export)] for b in export.breaches]
+        lines += markdown_table(BREACH_HEADER, rows)
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"

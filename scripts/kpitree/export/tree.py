@@ -1,0 +1,333 @@
+"""The tree model of one export: nodes, attribution, breaches, and the page's history.
+
+Rows come from the marts as dicts (warehouse.py); this module turns them into typed objects
+and links the nodes into one tree. Nothing here talks to a warehouse or writes a file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+GRAINS = ("week", "month", "quarter")
+SEVERITIES = ("info", "warning", "critical")  # least to most severe
+STATUSES = ("ahead", "on_track", "behind", "not_started", "no_target", "no_data")
+
+
+class ExportError(Exception):
+    """A problem the user can fix; the CLI prints it on one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """The slice of kpi_tree one export covers."""
+
+    tree: str
+    grain: str
+    motion: str
+    start: date
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A node's share of its parent's gap to target (driver-level attribution)."""
+
+    contribution: float | None
+    share_of_shortfall: float | None
+    rank: int | None
+
+
+@dataclass
+class Node:
+    node_id: str
+    metric_id: str
+    metric_motion: str
+    label: str
+    owner: str
+    layer: str
+    role: str
+    unit: str
+    direction: str
+    cadence: str
+    actual: float | None
+    target: float | None
+    target_source: str | None
+    variance: float | None
+    variance_pct: float | None
+    status: str
+    trend: str | None
+    pacing_ratio: float | None
+    benchmark: Benchmark | None
+    actual_note: str | None
+    parent_node_id: str | None = None
+    attribution: Attribution | None = None
+    children: list[Node] = field(default_factory=list)
+
+    def walk(self, depth: int = 0) -> Iterable[tuple[int, Node]]:
+        """This node and its descendants, depth first, with their depth below this node."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class LookFirst:
+    """One leaf driver of the root, ranked by how hard it pulled against the root."""
+
+    rank: int
+    node_id: str
+    label: str
+    owner: str | None
+    contribution: float | None
+    share_of_shortfall: float | None
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    """The root's leaf driver in one subgroup that pulled hardest against its goal."""
+
+    breakdown: str
+    breakdown_value: str
+    node_id: str
+    label: str
+    owner: str | None
+    contribution: float | None
+
+
+@dataclass(frozen=True)
+class Breach:
+    breach_id: str | None
+    threshold_id: str
+    tree_id: str
+    node_id: str
+    metric_id: str
+    label: str
+    motion: str
+    grain: str
+    period_start: date
+    period_end: date | None
+    period_state: str | None
+    rule: str
+    observed: float | None
+    threshold: float | None
+    actual: float | None
+    target: float | None
+    severity: str
+    owner: str | None
+    action: str | None
+    first_breached_period: date | None
+    consecutive_periods_in_breach: int | None
+    is_open: bool | None
+
+
+@dataclass(frozen=True)
+class Export:
+    """One tree, motion, grain and period, as the JSON, Markdown and console show it.
+
+    `page` carries what the HTML page needs beyond it (every tree, motion, grain and
+    period, for its switches and sparklines); None where only this slice was read."""
+
+    tree: str
+    motion: str
+    grain: str
+    period_start: date
+    period_end: date
+    period_state: str
+    as_of_date: date | None
+    root: Node
+    where_to_look_first: list[LookFirst]
+    breaches: list[Breach]
+    drill_down: list[DrillDown] = field(default_factory=list)
+    page: dict[str, Any] | None = None
+
+    @property
+    def stem(self) -> str:
+        return f"kpi_tree_{self.suffix}"
+
+    @property
+    def suffix(self) -> str:
+        return f"{self.tree}_{self.motion}_{self.grain}_{self.period_start.isoformat()}"
+
+    def unit_of(self, metric_id: str) -> str | None:
+        return next((n.unit for _, n in self.root.walk() if n.metric_id == metric_id), None)
+
+
+# --------------------------------------------------------------------------- values from rows
+
+
+def to_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def to_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def to_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def to_date(value: Any) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def to_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def node_from_row(row: dict[str, Any]) -> Node:
+    benchmark = None
+    if row["benchmark"] is not None:
+        benchmark = Benchmark(
+            str(row["benchmark"]), to_float(row["benchmark_low"]), to_float(row["benchmark_high"])
+        )
+    return Node(
+        node_id=str(row["node_id"]),
+        metric_id=str(row["metric_id"]),
+        metric_motion=str(row["metric_motion"]),
+        label=str(row["label"]),
+        owner=str(row["owner"]),
+        layer=str(row["layer"]),
+        role=str(row["role"]),
+        unit=str(row["unit"]),
+        direction=str(row["direction"]),
+        cadence=str(row["cadence"]),
+        actual=to_float(row["actual"]),
+        target=to_float(row["target"]),
+        target_source=to_text(row["target_source"]),
+        variance=to_float(row["variance"]),
+        variance_pct=to_float(row["variance_pct"]),
+        status=str(row["status"]),
+        trend=to_text(row["trend"]),
+        pacing_ratio=to_float(row["pacing_ratio"]),
+        benchmark=benchmark,
+        actual_note=to_text(row["actual_note"]),
+        parent_node_id=to_text(row["parent_node_id"]),
+    )
+
+
+def breach_from_row(row: dict[str, Any]) -> Breach:
+    return Breach(
+        breach_id=to_text(row["breach_id"]),
+        threshold_id=str(row["threshold_id"]),
+        tree_id=str(row["tree_id"]),
+        node_id=str(row["node_id"]),
+        metric_id=str(row["metric_id"]),
+        label=str(row["label"]),
+        motion=str(row["motion"]),
+        grain=str(row["grain"]),
+        period_start=to_date(row["period_start"]) or date.min,
+        period_end=to_date(row["period_end"]),
+        period_state=to_text(row["period_state"]),
+        rule=str(row["rule"]),
+        observed=to_float(row["observed"]),
+        threshold=to_float(row["threshold"]),
+        actual=to_float(row["actual"]),
+        target=to_float(row["target"]),
+        severity=str(row["severity"]),
+        owner=to_text(row["owner"]),
+        action=to_text(row["action"]),
+        first_breached_period=to_date(row["first_breached_period"]),
+        consecutive_periods_in_breach=to_int(row["consecutive_periods_in_breach"]),
+        is_open=to_bool(row["is_open"]),
+    )
+
+
+def breach_order(breach: Breach) -> tuple[int, date, str, str, str]:
+    """Most severe first, then by period, metric, threshold and motion: a stable order."""
+    severity = -SEVERITIES.index(breach.severity) if breach.severity in SEVERITIES else 1
+    return severity, breach.period_start, breach.metric_id, breach.threshold_id, breach.motion
+
+
+# --------------------------------------------------------------------------- building the tree
+
+
+def child_order(node: Node) -> tuple[int, str]:
+    return (0 if node.role == "driver" else 1), node.node_id
+
+
+def assemble_tree(nodes: list[Node]) -> Node:
+    """Links the nodes to their parents; returns the root. Children: drivers, then diagnostics."""
+    by_id = {node.node_id: node for node in nodes}
+    if len(by_id) != len(nodes):
+        raise ExportError("kpi_tree has more than one row per node for this period")
+    roots = [node for node in nodes if node.parent_node_id is None]
+    if len(roots) != 1:
+        raise ExportError(f"expected one root in kpi_tree, found {len(roots)}")
+    for node in nodes:
+        if node.parent_node_id is None:
+            continue
+        if node.parent_node_id not in by_id:
+            raise ExportError(f"{node.node_id}: parent {node.parent_node_id} has no row")
+        by_id[node.parent_node_id].children.append(node)
+    for node in nodes:
+        node.children.sort(key=child_order)
+    reached = sum(1 for _ in roots[0].walk())
+    if reached != len(nodes):
+        raise ExportError("kpi_tree rows do not form one connected tree")
+    return roots[0]
+
+
+def attach_attribution(root: Node, rows: list[dict[str, Any]]) -> None:
+    """Each node's driver-level attribution within its parent."""
+    by_pair = {
+        (row["node_id"], row["driver_node_id"]): row
+        for row in rows
+        if row["attribution_level"] == "driver"
+    }
+    for _, node in root.walk():
+        for child in node.children:
+            row = by_pair.get((node.node_id, child.node_id))
+            if row is not None:
+                child.attribution = Attribution(
+                    to_float(row["contribution"]),
+                    to_float(row["share_of_shortfall"]),
+                    to_int(row["where_to_look_rank"]),
+                )
+
+
+def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirst]:
+    """The root's leaf drivers that pulled against its goal, ranked (rank 1: where to look
+    first); drivers that offset the gap are not ranked."""
+    ranked = [
+        LookFirst(
+            rank=int(row["where_to_look_rank"]),
+            node_id=str(row["driver_node_id"]),
+            label=str(row["driver_label"]),
+            owner=to_text(row["driver_owner"]),
+            contribution=to_float(row["contribution"]),
+            share_of_shortfall=to_float(row["share_of_shortfall"]),
+        )
+        for row in rows
+        if row["node_id"] == root.node_id
+        and row["attribution_level"] == "leaf"
+        and row["where_to_look_rank"] is not None
+    ]
+    return sorted(ranked, key=lambda item: (item.rank, item.node_id))
+
+
+def failing_breaches(breaches: list[Breach], level: str | None) -> list[Breach]:
+    """The breaches at or above a severity (none when no level is given)."""
+    if level is None:
+        return []
+    floor = SEVERITIES.index(level)
+    return [
+        b for b in breaches if b.severity in SEVERITIES and SEVERITIES.index(b.severity) >= floor
+    ]
