@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from harness import Engine
+import yaml
+from harness import REPO_ROOT, Engine
 
 STATUS_TOLERANCE = 0.05
 FLAT_BAND = 0.02
@@ -47,8 +48,11 @@ def test_every_node_has_a_target_in_every_period(built_engine: Engine) -> None:
     )[0]
     # two calendar years: 105 weeks (the first starts in 2024) + 24 months + 8 quarters
     assert periods == 105 + 24 + 8
-    # (inbound tree: 19 nodes + cross-motion tree: 7 nodes) x every period
-    assert len(rows) == (19 + 7) * periods
+    # every node of every tree (dbt_project.yml) x each motion of its scope x every period
+    trees = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())["vars"]["kpi_trees"]
+    node_motions = sum(len(tree["nodes"]) * len(tree["scope"]) for tree in trees.values())
+    assert {"cross_motion", "inbound", "abm", "partner", "product_led"} <= set(trees)
+    assert len(rows) == node_motions * periods
     missing = [
         (r["tree_id"], r["node_id"], r["grain"], r["period_start"], r["motion"])
         for r in rows
@@ -155,3 +159,23 @@ def test_the_tree_is_the_same_on_every_engine(built_engines: dict[str, Engine]) 
             assert close(left[column], right[column]), (key, column, left[column], right[column])
         for column in ("status", "trend", "target_source", "period_state"):
             assert left[column] == right[column], (key, column)
+
+
+def test_a_baseline_uplift_target_is_last_years_value_times_the_uplift(
+    built_engine: Engine,
+) -> None:
+    """seeds/kpi_target_rules.csv sets April 2026's pipeline target at April 2025's
+    pipeline x 1.25 (rule pipeline_2026_q2): recomputed here from the staged events."""
+    (april_2025,) = built_engine.query(
+        "select sum(amount_usd) "
+        f"from {built_engine.relation('staging', 'stg_marketing__funnel_events')} "
+        "where event_type = 'opportunity_qualified' and motion = 'inbound' "
+        "and occurred_at >= timestamp '2025-04-01' and occurred_at < timestamp '2025-05-01'"
+    )[0]
+    ((target, source),) = built_engine.query(
+        f"select target, target_source from {built_engine.relation('marts', 'kpi_tree')} "
+        "where tree_id = 'inbound' and node_id = 'pipeline_created' and motion = 'inbound' "
+        "and grain = 'month' and period_start = date '2026-04-01' and breakdown = 'total'"
+    )
+    assert source == "from_history"
+    assert math.isclose(float(target), float(april_2025) * 1.25, rel_tol=1e-9)
