@@ -5,7 +5,9 @@
     node on its way can be expanded in that row (tree_attribution_values) and it
     cannot itself. LMDI contributions add up across any such cut.
 -#}
-{%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
+{%- set period_keys = [
+    'tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'
+] %}
 {%- set keys = ['tree_id', 'node_id'] + period_keys[1:] %}
 
 with
@@ -116,7 +118,6 @@ expanded as (
     where is_via_expandable
 
 ),
--- noqa: enable=LT02
 
 final as (
 
@@ -153,5 +154,6 @@ final as (
     where blocked.driver_node_id is null and expanded.driver_node_id is null
 
 )
+-- noqa: enable=LT02
 
 select * from final

@@ -119,7 +119,9 @@ applied as (
                     when metrics.is_additive
                         then baselines.trailing_value / baselines.trailing_periods
                     when baselines.trailing_denominator is not null
-                        then baselines.trailing_numerator / nullif(baselines.trailing_denominator, 0)
+                        then
+                            baselines.trailing_numerator
+                            / nullif(baselines.trailing_denominator, 0)
                     else baselines.trailing_value / baselines.trailing_periods
                 end
         end as baseline_value,
@@ -137,8 +139,8 @@ applied as (
                 typed_rules.motion = baselines.motion
                 or (typed_rules.motion is null and baselines.motion != 'all')
             )
-            and baselines.period_start >= typed_rules.starts_on
-            and (typed_rules.ends_on is null or baselines.period_start <= typed_rules.ends_on)
+            and typed_rules.starts_on <= baselines.period_start
+            and (typed_rules.ends_on is null or typed_rules.ends_on >= baselines.period_start)
 
 ),
 
