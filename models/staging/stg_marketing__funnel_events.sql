@@ -21,9 +21,9 @@ funnel_events as (
     select * from {{ ref('base_marketing__funnel_events') }}
     where
         rejection_reason is null
-        {% if is_incremental() %}
-            and ingested_at >= {{ kpi_tree.reread_from() }}
-        {% endif %}
+    {% if is_incremental() %}
+        and ingested_at >= {{ kpi_tree.reread_from() }}
+    {% endif %}
 
 ),
 

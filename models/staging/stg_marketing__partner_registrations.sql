@@ -18,9 +18,9 @@ partner_registrations as (
     select * from {{ ref('base_marketing__partner_registrations') }}
     where
         rejection_reason is null
-        {% if is_incremental() %}
-            and ingested_at >= {{ kpi_tree.reread_from() }}
-        {% endif %}
+    {% if is_incremental() %}
+        and ingested_at >= {{ kpi_tree.reread_from() }}
+    {% endif %}
 
 ),
 

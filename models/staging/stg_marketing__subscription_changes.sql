@@ -18,9 +18,9 @@ subscription_changes as (
     select * from {{ ref('base_marketing__subscription_changes') }}
     where
         rejection_reason is null
-        {% if is_incremental() %}
-            and ingested_at >= {{ kpi_tree.reread_from() }}
-        {% endif %}
+    {% if is_incremental() %}
+        and ingested_at >= {{ kpi_tree.reread_from() }}
+    {% endif %}
 
 ),
 
