@@ -199,6 +199,43 @@ def test_the_leaking_stage_is_where_to_look_first_in_october(built_engine: Engin
     assert driver["driver_node_id"] == "meeting_held_rate"
 
 
+def test_a_sum_roots_gap_goes_on_into_its_product_driver(built_engine: Engine) -> None:
+    """ABM pipeline = target-account pipeline + other. Its leaf cut takes the stages of the
+    target-account chain themselves, with the contributions they have there; in October 2026
+    the engagement of target accounts fell (docs/raw_data.md) and is where to look first."""
+    rows = [
+        row
+        for row in attribution(built_engine)
+        if row["tree_id"] == "abm"
+        and row["grain"] == "month"
+        and row["period_start"] == "2026-10-01"
+        and row["breakdown"] == "total"
+        and row["attribution_level"] == "leaf"
+    ]
+    root = {
+        r["driver_node_id"]: r["contribution"] for r in rows if r["node_id"] == "pipeline_created"
+    }
+    chain = {
+        r["driver_node_id"]: r["contribution"]
+        for r in rows
+        if r["node_id"] == "target_account_pipeline"
+    }
+    assert set(chain) == {
+        "engaged_target_accounts", "persona_meeting_rate", "opportunities_per_persona_account",
+        "target_account_opportunity_value",
+    }  # fmt: skip
+    assert set(root) == set(chain) | {"other_account_pipeline"}
+    for node, contribution in chain.items():
+        assert math.isclose(root[node], contribution, rel_tol=1e-12), node
+    (first,) = [
+        r for r in rows if r["node_id"] == "pipeline_created" and r["where_to_look_rank"] == 1
+    ]
+    assert (first["driver_node_id"], first["driver_owner"]) == (
+        "engaged_target_accounts",
+        "Head of ABM",
+    )
+
+
 def test_the_tree_shows_each_rate_its_benchmark_band(built_engine: Engine) -> None:
     bands = set(
         built_engine.query(

@@ -179,3 +179,34 @@ def test_a_baseline_uplift_target_is_last_years_value_times_the_uplift(
     )
     assert source == "from_history"
     assert math.isclose(float(target), float(april_2025) * 1.25, rel_tol=1e-9)
+
+
+def test_targets_keep_every_identity_exactly(built_engine: Engine) -> None:
+    """Entered, from-history, rolled-up and cascaded targets together: every product
+    (sum) node's target is the product (sum) of its drivers' targets, in every tree,
+    motion and period of the demo."""
+    definitions = built_engine.relation("marts", "kpi_definitions")
+    combine = {
+        (tree, node): how
+        for tree, node, how in built_engine.query(
+            f"select tree_id, node_id, combine from {definitions}"
+        )
+    }
+    periods: dict[tuple[Any, ...], dict[str, tuple[str | None, str, float | None]]] = {}
+    for tree, node, parent, role, motion, grain, period, target in built_engine.query(
+        "select tree_id, node_id, parent_node_id, role, motion, grain, "
+        f"cast(period_start as varchar), target from {built_engine.relation('marts', 'kpi_tree')} "
+        "where breakdown = 'total'"
+    ):
+        periods.setdefault((tree, motion, grain, period), {})[node] = (parent, role, target)
+    checked = 0
+    for (tree, *_period), nodes in periods.items():
+        for node, (_, _, target) in nodes.items():
+            how = combine[(tree, node)]
+            drivers = [t for p, r, t in nodes.values() if p == node and r == "driver"]
+            if how not in ("product", "sum") or target is None or None in drivers:
+                continue
+            combined = math.prod(drivers) if how == "product" else sum(drivers)
+            assert math.isclose(target, combined, rel_tol=1e-9, abs_tol=1e-6), (tree, node)
+            checked += 1
+    assert checked > 2_000

@@ -128,6 +128,7 @@
         'is_executive': kpi.get('executive') is sameas true,
         'is_additive': kpi_tree.metric_is_additive(metric) if metric else false,
         'value_without_data': kpi_tree.metric_value_without_data(metric) if metric else none,
+        'drill_downs': kpi_tree.metric_drill_downs(metric_name) if metric else '',
         'definition_file': metric.original_file_path if metric else none,
     }) }}
 {%- endmacro %}
@@ -138,6 +139,18 @@
         measure's fill_nulls_with (0 for a count), none for the others. -#}
     {%- set measure = metric.type_params.measure if metric.type == 'simple' else none -%}
     {{ return(measure.fill_nulls_with if measure else none) }}
+{%- endmacro %}
+
+
+{% macro metric_drill_downs(metric_name) -%}
+    {#- The drill-downs of var('kpi_drill_downs') the metric's semantic models
+        reach, as their labels between bars: '|channel|segment|segment,channel|'
+        (a node's subgroup is one of its drill-downs when '|<breakdown>|' is in it). -#}
+    {%- set labels = [] -%}
+    {%- for drill_down in kpi_tree.reachable_breakdowns(metric_name, var('kpi_drill_downs')) -%}
+        {%- do labels.append(drill_down | join(',')) -%}
+    {%- endfor -%}
+    {{ return('|' ~ labels | join('|') ~ '|') }}
 {%- endmacro %}
 
 
@@ -242,6 +255,7 @@
                 'is_executive': facts.is_executive,
                 'is_additive': facts.is_additive,
                 'value_without_data': facts.value_without_data,
+                'drill_downs': facts.drill_downs,
                 'definition_file': facts.definition_file,
                 'metric_exists': facts.exists,
                 'has_kpi_meta': facts.has_kpi_meta,

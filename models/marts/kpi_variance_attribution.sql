@@ -11,7 +11,8 @@
     over the deepest cut of its nested products (or sums) whose nodes all have
     actuals and targets in the period: LMDI contributions add up across any
     such cut, so the gap is ranked down to the stage that moved it, as deep as
-    the targets allow. Rules for the hard cases:
+    the targets allow; a sum's cut goes on into its product drivers (their leaf
+    contributions add up to their own gap, their part of the sum). Rules for the hard cases:
       - a period in progress is judged against the target its status uses
         (counts and dollars prorated by elapsed days);
       - a rate of nothing over nothing (0/0, below a stage that fell to zero)
@@ -293,6 +294,109 @@ attributed as (
 
 ),
 
+-- a sum's leaf cut goes on into its product drivers: a product driver's leaf
+-- contributions add up to its own gap, which is exactly its part of the sum
+-- (pipeline = target-account pipeline + other: the stage under the first)
+sum_leaf_rows as (
+
+    select * from attributed
+    where combine = 'sum' and attribution_level = 'leaf'
+
+),
+
+product_leaf_rows as (
+
+    select * from attributed
+    where combine = 'product' and attribution_level = 'leaf'
+
+),
+
+sum_leaves_through_products as (
+
+    select
+        {%- for key in keys %}
+        sum_leaf_rows.{{ key }},
+        {%- endfor %}
+        sum_leaf_rows.attribution_level,
+        sum_leaf_rows.metric_id,
+        sum_leaf_rows.label,
+        sum_leaf_rows.direction,
+        sum_leaf_rows.combine,
+        sum_leaf_rows.parent_actual,
+        sum_leaf_rows.parent_target,
+        sum_leaf_rows.driver_node_id as product_node_id,
+        product_leaf_rows.driver_node_id,
+        product_leaf_rows.driver_metric_id,
+        product_leaf_rows.driver_label,
+        product_leaf_rows.driver_owner,
+        product_leaf_rows.driver_actual,
+        product_leaf_rows.driver_target,
+        product_leaf_rows.contribution,
+        -- the sum, had the leaf met its target: the product driver's what-if in its place
+        sum_leaf_rows.parent_actual - product_leaf_rows.parent_actual
+        + product_leaf_rows.root_if_driver_on_target as root_if_driver_on_target
+
+    from sum_leaf_rows
+    inner join product_leaf_rows
+        on
+            sum_leaf_rows.driver_node_id = product_leaf_rows.node_id
+            {%- for key in period_keys %}
+            and sum_leaf_rows.{{ key }} = product_leaf_rows.{{ key }}
+            {%- endfor %}
+
+),
+
+expanded_sum_drivers as (
+
+    select distinct
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        product_node_id
+
+    from sum_leaves_through_products
+
+),
+
+attributed_through_sums as (
+
+    select attributed.*
+    from attributed
+    left join expanded_sum_drivers
+        on
+            attributed.attribution_level = 'leaf'
+            and attributed.driver_node_id = expanded_sum_drivers.product_node_id
+            {%- for key in keys %}
+            and attributed.{{ key }} = expanded_sum_drivers.{{ key }}
+            {%- endfor %}
+    where expanded_sum_drivers.product_node_id is null
+
+    union all
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        metric_id,
+        label,
+        direction,
+        combine,
+        parent_actual,
+        parent_target,
+        driver_node_id,
+        driver_metric_id,
+        driver_label,
+        driver_owner,
+        driver_actual,
+        driver_target,
+        contribution,
+        root_if_driver_on_target
+
+    from sum_leaves_through_products
+
+),
+
 -- noqa: enable=LT02
 directed as (
 
@@ -301,7 +405,7 @@ directed as (
         (case when direction = 'higher_is_better' then 1 else -1 end) * contribution
             as directed_contribution
 
-    from attributed
+    from attributed_through_sums
 
 ),
 

@@ -10,8 +10,10 @@
         (a segment that converts better than average keeps that edge).
     Split this way, a funnel's subgroup targets keep its identities exactly:
     sessions x conversion = demo requests holds in every subgroup, because the
-    baseline quantities hold it. A subgroup without baseline data (a new
-    channel, the first periods of the calendar) has no target.
+    baseline quantities hold it. Distinct counts (engaged accounts) split by
+    share like counts; a plan of zero is zero everywhere. A subgroup without
+    baseline data (a new channel, the first periods of the calendar) has no
+    target.
 -#}
 {%- set windows = {'week': 13, 'month': 3, 'quarter': 1} %}
 
@@ -93,7 +95,10 @@ final as (
         baseline_subgroups.breakdown,
         baseline_subgroups.breakdown_value,
         case
-            when baseline_subgroups.is_additive
+            -- a plan of zero is zero in every subgroup
+            when targets.target = 0 then 0
+            -- counts and dollars, and distinct counts (no numerator): by share
+            when baseline_subgroups.is_additive or baseline_subgroups.baseline_denominator is null
                 then
                     targets.target * baseline_subgroups.baseline_actual
                     / nullif(baseline_totals.baseline_actual, 0)
@@ -107,7 +112,7 @@ final as (
         -- the subgroup's weight in the baseline: its share of the node (counts,
         -- dollars) or of the node's denominator (ratios)
         case
-            when baseline_subgroups.is_additive
+            when baseline_subgroups.is_additive or baseline_subgroups.baseline_denominator is null
                 then baseline_subgroups.baseline_actual / nullif(baseline_totals.baseline_actual, 0)
             else
                 baseline_subgroups.baseline_denominator

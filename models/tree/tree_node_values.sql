@@ -4,6 +4,8 @@
     crossed one's value joins its dimensions' values: 'enterprise,events'): the metric values
     keyed the way nodes read them. A node reads its metric at the tree's motion,
     or at the motion it is pinned to (an `all`-scoped tree's node `motion:`).
+    A count or amount driver with no data where its parent has some reads its
+    fill_nulls_with (0) there, so the identities and attribution see it.
 -#}
 {%- set drill_downs = var('kpi_drill_downs') %}
 
@@ -81,7 +83,7 @@ node_scopes as (
 
 ),
 
-final as (
+node_values_read as (
 
     select
         node_scopes.tree_id,
@@ -100,6 +102,56 @@ final as (
         on
             node_scopes.metric_id = keyed_values.metric_id
             and node_scopes.value_motion = keyed_values.value_motion
+
+),
+
+-- a count or amount driver without data where its parent has some is 0 there
+-- (its fill_nulls_with): ABM pipeline on accounts off the list, in every period
+-- and segment, when its metric can be broken down that way at all
+filled_values as (
+
+    select
+        parent_values.tree_id,
+        nodes.node_id,
+        parent_values.motion,
+        parent_values.grain,
+        parent_values.period_start,
+        parent_values.breakdown,
+        parent_values.breakdown_value,
+        nodes.value_without_data as actual,
+        cast(null as {{ kpi_tree.type_double() }}) as numerator,
+        cast(null as {{ kpi_tree.type_double() }}) as denominator
+
+    from nodes
+    inner join node_values_read as parent_values
+        on
+            nodes.tree_id = parent_values.tree_id
+            and nodes.parent_node_id = parent_values.node_id
+    left join node_values_read as own_values
+        on
+            nodes.tree_id = own_values.tree_id
+            and nodes.node_id = own_values.node_id
+            and parent_values.motion = own_values.motion
+            and parent_values.grain = own_values.grain
+            and parent_values.period_start = own_values.period_start
+            and parent_values.breakdown = own_values.breakdown
+            and parent_values.breakdown_value = own_values.breakdown_value
+    where
+        nodes.role = 'driver'
+        and nodes.value_without_data is not null
+        and own_values.node_id is null
+        and (
+            parent_values.breakdown = 'total'
+            or nodes.drill_downs like {{ dbt.concat(["'%|'", 'parent_values.breakdown', "'|%'"]) }}
+        )
+
+),
+
+final as (
+
+    select * from node_values_read
+    union all
+    select * from filled_values
 
 )
 

@@ -38,6 +38,7 @@ nodes as (
         ('is_executive', 'boolean'),
         ('is_additive', 'boolean'),
         ('value_without_data', 'double'),
+        ('drill_downs', 'text'),
         ('definition_file', 'text'),
         ('declaration_order', 'integer'),
     ]) }}
@@ -72,6 +73,7 @@ final as (
         is_executive,
         is_additive,
         value_without_data,
+        drill_downs,
         definition_file,
         declaration_order
 

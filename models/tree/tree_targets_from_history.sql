@@ -10,8 +10,10 @@
     A rule names a metric, a motion (blank: each motion; `all`: the total), the
     grain it sets targets at (they roll to the other grains like entered ones),
     the first and last period it covers: several rules phase an uplift across
-    quarters (Q1 20%, Q2 25%, ...). A period without a baseline gets no target
-    from the rule.
+    quarters (Q1 20%, Q2 25%, ...). A period without a baseline, or with a
+    baseline of zero (the motion had not started a year earlier: ABM's first
+    pipeline comes months into the data), gets no target from the rule: an
+    entered target applies there.
 -#}
 {%- set windows = {'week': 13, 'month': 3, 'quarter': 1} %}
 {%- set last_year = {'week': 52, 'month': 12, 'quarter': 4} %}
@@ -156,7 +158,7 @@ final as (
         rule_id
 
     from applied
-    where baseline_value is not null
+    where baseline_value > 0
 
 )
 
