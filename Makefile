@@ -65,6 +65,12 @@ export: install
 	$(BIN)/python scripts/export_tree.py --tree cross_motion --output-dir output
 	@echo
 	$(BIN)/python scripts/export_tree.py --tree inbound --output-dir output
+	@echo
+	$(BIN)/python scripts/export_tree.py --tree revenue --output-dir output
+	@echo
+	$(BIN)/python scripts/export_tree.py --tree unit_economics --grain quarter --output-dir output
+	@echo
+	$(DBT) run-operation print_benchmark_bands --args '{tree: unit_economics, grain: quarter}' --quiet
 
 lint: sql-lint py-lint
 
