@@ -47,8 +47,9 @@ def test_every_node_has_a_target_in_every_period(built_engine: Engine) -> None:
     )[0]
     # two calendar years: 105 weeks (the first starts in 2024) + 24 months + 8 quarters
     assert periods == 105 + 24 + 8
-    # (inbound tree: 19 nodes + cross-motion tree: 7 nodes) x every period
-    assert len(rows) == (19 + 7) * periods
+    # (inbound tree: 19 nodes + cross-motion tree: 7 + revenue: 17 + unit economics: 17)
+    # x every period
+    assert len(rows) == (19 + 7 + 17 + 17) * periods
     missing = [
         (r["tree_id"], r["node_id"], r["grain"], r["period_start"], r["motion"])
         for r in rows
