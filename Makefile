@@ -12,7 +12,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 DEMO_EVENTS ?= 1000000
 # The trees `make demo` exports and prints, in reading order.
-EXPORT_TREES ?= cross_motion inbound abm partner product_led
+EXPORT_TREES ?= cross_motion inbound abm partner product_led revenue
 DEMO_SEED ?= 42
 TEST_EVENTS ?= 50000
 TEST_RAW_DIR := target/test-raw
@@ -94,6 +94,10 @@ export: install
 	@for tree in $(EXPORT_TREES); do \
 		echo; $(BIN)/python scripts/export_tree.py --tree $$tree --output-dir output || exit $$?; \
 	done
+	@echo
+	$(BIN)/python scripts/export_tree.py --tree unit_economics --grain quarter --output-dir output
+	@echo
+	$(DBT) run-operation print_benchmark_bands --args '{tree: unit_economics, grain: quarter}' --quiet
 
 ## publish: copy the DuckDB build (KPI_DUCKDB_PATH) to PUBLISH_TO for dashboards: checked
 ## (every view and table reads under the new name) and renamed into place atomically

@@ -247,4 +247,9 @@ def test_the_tree_shows_each_rate_its_benchmark_band(built_engine: Engine) -> No
     assert bands == {
         ("landing_page_conversion_rate", 0.01, 0.03),
         ("opportunity_creation_rate", 0.40, 0.60),
+        ("win_rate", 0.25, 0.35),
+        ("ltv_to_cac", 3.0, None),
+        ("net_revenue_retention", 1.00, 1.20),
+        ("cac_payback_months", 12.0, 18.0),
+        ("marketing_efficiency_ratio", 3.0, None),
     }

@@ -99,7 +99,10 @@ def break_metrics(metrics: Metrics) -> None:
             }
         }
     }
-    for name in ("pipeline_efficiency", "pipeline_coverage", "meetings_held"):
+    for name in (
+        "pipeline_coverage", "meetings_held", "arr_booked", "net_revenue_retention",
+        "cac_payback_months",
+    ):  # fmt: skip
         meta(metrics, name).update(executive=False)  # executive_layer_size: 7 (warn)
 
 

@@ -138,11 +138,14 @@
     PostgreSQL plans a join on several key columns (tree, node, motion, grain,
     period, breakdown) from tables it has no statistics for yet as if it matched
     one row, and picks a nested loop that compares every row with every row:
-    minutes where a hash join takes a second. No model of the project reads an
-    index, so PostgreSQL is told to prefer hash and merge joins for the
-    model's transaction only (set local). And no JIT: on the long generated
-    queries of the metric views, compiling them took 28 of 36 seconds.
-    Other engines need nothing.
+    minutes where a hash join takes a second. The same misestimate makes it
+    merge on fewer keys than the join has (tree_node_periods sorted on tree,
+    node, motion, grain and period, then compared every breakdown value with
+    every other: six minutes on the revenue trees, two seconds hashed). No
+    model of the project reads an index, so PostgreSQL is told to prefer hash
+    joins for the model's transaction only (set local). And no JIT: on the
+    long generated queries of the metric views, compiling them took 28 of 36
+    seconds. Other engines need nothing.
 -#}
 {% macro model_session_settings() -%}
     {{ return(adapter.dispatch('model_session_settings', 'kpi_tree')()) }}
@@ -153,6 +156,7 @@
 
 {% macro postgres__model_session_settings() -%}
     set local enable_nestloop = off;
+    set local enable_mergejoin = off;
     set local jit = off
 {%- endmacro %}
 

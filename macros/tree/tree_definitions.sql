@@ -159,20 +159,23 @@
         Whether the metric's values add up across days (a week is the sum of its
         days): a simple metric summing or counting its measure; conversions
         counted at the base event's day; a derived metric that only adds and
-        subtracts additive inputs. Ratios, averages, distinct counts, rates:
-        not additive (their targets carry over rather than prorate).
+        subtracts additive inputs. Ratios, averages, distinct counts, rates and
+        snapshots (a semi-additive measure, read on the period's last day:
+        non_additive_dimension) are not additive (their targets carry over
+        rather than prorate).
     -#}
     {%- set params = metric.type_params -%}
     {%- if depth > 10 -%}
         {{ return(false) }}
     {%- elif metric.type == 'simple' and params.measure -%}
-        {%- set found = namespace(agg=none) -%}
+        {%- set found = namespace(agg=none, is_snapshot=false) -%}
         {%- for semantic_model in graph.semantic_models.values() -%}
             {%- for candidate in semantic_model.measures if candidate.name == params.measure.name -%}
                 {%- set found.agg = candidate.agg -%}
+                {%- set found.is_snapshot = candidate.non_additive_dimension is not none -%}
             {%- endfor -%}
         {%- endfor -%}
-        {{ return(found.agg in ['sum', 'count', 'sum_boolean']) }}
+        {{ return(found.agg in ['sum', 'count', 'sum_boolean'] and not found.is_snapshot) }}
     {%- elif metric.type == 'conversion' -%}
         {{ return(params.conversion_type_params.calculation == 'conversions') }}
     {%- elif metric.type == 'derived' and params.metrics

@@ -43,6 +43,42 @@ def test_every_closed_won_starts_a_subscription(default_size: Path) -> None:
     assert set(terms) == {12, 24, 36} and terms[12] > terms[24] > terms[36]
 
 
+def test_earlier_customers_renew_all_year_round(default_size: Path) -> None:
+    """The customers on --start-date started over 36 months, so every month has renewals, and
+    draws taken after a selection (which customers, which renewals get a false alarm) are not
+    tied to it: every at_risk and recovered reason occurs."""
+    con = connect(default_size)
+    started_by_year = dict(
+        con.execute(
+            "select year(started_on), count(*) from clean_subscriptions "
+            "where opportunity_id is null group by 1"
+        ).fetchall()
+    )
+    assert set(started_by_year) == {2022, 2023, 2024}  # 1-36 months before 2025-01-01
+    assert min(started_by_year.values()) > 0.2 * sum(started_by_year.values())
+    renewals_by_month = dict(
+        con.execute(
+            "select month(effective_on), count(*) from clean_subscription_changes "
+            "where change_type = 'renewal' and year(effective_on) = 2025 group by 1"
+        ).fetchall()
+    )
+    assert len(renewals_by_month) == 12
+    assert min(renewals_by_month.values()) > 0.4 * max(renewals_by_month.values())
+    reasons = {
+        row[0] for row in con.execute("select distinct reason from clean_account_health").fetchall()
+    }
+    assert reasons == {
+        "low_usage",
+        "champion_left",
+        "budget_cut",
+        "support_escalation",
+        "competitor_evaluation",
+        "usage_recovered",
+        "new_champion",
+        "executive_sponsor",
+    }
+
+
 def test_arr_rolls_forward_exactly_per_account(default_size: Path) -> None:
     """start + new + expansion + renewal uplift - contraction - churn = end, per account."""
     con = connect(default_size)

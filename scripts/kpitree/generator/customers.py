@@ -18,7 +18,8 @@ arr + sum(arr_change up to a day) = ARR on that day, 0 after a churn, never nega
 
 account_health: AT_RISK_BEFORE_CHURN of churns are preceded by an at_risk flag 30-120 days
 before; FALSE_ALARM_SHARE of renewals get an at_risk flag too, then a recovered flag 14 days or
-more later, before the renewal. Flags outside the date range are not written.
+more later, before the renewal. Flags outside the date range are not written, nor the recovered
+flag of an at_risk flag before --start-date.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from kpitree.generator.plan import (
     TERM_MONTHS,
     TERM_SHARES,
 )
-from kpitree.generator.randomness import pick
+from kpitree.generator.randomness import TWO_TO_64, pick
 from kpitree.generator.tables import (
     Defect,
     RawTable,
@@ -68,6 +69,19 @@ MAX_TERMS = 8
 MAX_YEARS = 6
 
 
+def draw(ctx: Context, *keys: str | int, name: str) -> str:
+    """SQL for a uniform draw in [0, 1), independent of every other named draw on the same keys.
+
+    ctx.u(keys, name) hashes (seed, keys..., salt): DuckDB combines the salt last, so two draws
+    on the same keys differ by a constant XOR and are not independent. Choosing rows by one draw
+    (the 6% of accounts that are customers on --start-date, the 8% of renewals with a false alarm)
+    then fixes the high bits of every other draw of those rows: every earlier customer started
+    in the same quarter, so renewals and churns fell in September to November only, and every
+    recovered flag had the same reason. Hashing the hash again breaks the XOR relation.
+    """
+    return f"(hash({ctx.h(*keys, name=name)}) / {TWO_TO_64})"
+
+
 def date_sql(day: str) -> str:
     return f"(date '{EPOCH.isoformat()}' + ({day})::integer)"
 
@@ -83,6 +97,7 @@ def create(ctx: Context) -> None:
 
 
 def create_subscriptions(ctx: Context) -> None:
+    q_term = draw(ctx, "account_number", "coalesce(opportunity_number, 0)", name="term")
     term = f"[{', '.join(str(m) for m in TERM_MONTHS)}][{pick('q_term', TERM_SHARES)} + 1]"
     low, high = BASE_STARTED_MONTHS_BEFORE
     q_low, q_high = AMOUNT_Q
@@ -128,7 +143,7 @@ def create_subscriptions(ctx: Context) -> None:
             b.account_number,
             b.segment_code,
             {ctx.start_day} - round(
-                ({low} + {ctx.u("b.account_number", name="base_started")} * {high - low})
+                ({low} + {draw(ctx, "b.account_number", name="base_started")} * {high - low})
                 * 30.44
             )::bigint,
             round({case_by_code("b.segment_code", list(BASE_ARR_MEAN))}
@@ -146,7 +161,7 @@ def create_subscriptions(ctx: Context) -> None:
                     order by started_day, opportunity_number nulls first, account_number
                 ) as row_key,
                 *,
-                {ctx.u("account_number", "coalesce(opportunity_number, 0)", name="term")} as q_term
+                {q_term} as q_term
             from subscription_sources
         )
         select
@@ -158,7 +173,7 @@ def create_subscriptions(ctx: Context) -> None:
             started_day,
             {term} as term_months,
             arr,
-            {ctx.ingested("created_us", ctx.u("row_key", name="subscription_ingested"), 24)}
+            {ctx.ingested("created_us", draw(ctx, "row_key", name="subscription_ingested"), 24)}
                 as ingested_us
         from numbered
         """
@@ -172,6 +187,7 @@ def create_changes(ctx: Context) -> None:
     expansion = case_by_code("s.segment_code", list(EXPANSION_PER_YEAR))
     contraction = case_by_code("s.segment_code", list(CONTRACTION_PER_YEAR))
     in_range = f"between {start} and {end}"
+    year_keys = ("s.subscription_number", "y.y")
     year_day = f"{day_sql(f'{started} + to_months(12 * y.y)')} + floor({{u}} * 365)::bigint"
     ctx.run(
         f"""
@@ -182,18 +198,17 @@ def create_changes(ctx: Context) -> None:
                 {RENEWAL} as kind_code,
                 r.k,
                 {day_sql(f"{started} + to_months(r.k * s.term_months)")} as effective_day,
-                {ctx.u("s.subscription_number", "r.k", name="churn")} < {churn} as is_churn
+                {draw(ctx, "s.subscription_number", "r.k", name="churn")} < {churn} as is_churn
             from subscription_rows as s, range(1, {MAX_TERMS + 1}) as r(k)
         ),
         years as (
             select s.subscription_number, s.segment_code, s.started_day, y.y,
-                {year_day.format(u=ctx.u("s.subscription_number", "y.y", name="expansion_day"))}
-                    as expansion_day,
-                {year_day.format(u=ctx.u("s.subscription_number", "y.y", name="contraction_day"))}
+                {year_day.format(u=draw(ctx, *year_keys, name="expansion_day"))} as expansion_day,
+                {year_day.format(u=draw(ctx, *year_keys, name="contraction_day"))}
                     as contraction_day,
-                {ctx.u("s.subscription_number", "y.y", name="expansion")} < {expansion}
+                {draw(ctx, "s.subscription_number", "y.y", name="expansion")} < {expansion}
                     as has_expansion,
-                {ctx.u("s.subscription_number", "y.y", name="contraction")} < {contraction}
+                {draw(ctx, "s.subscription_number", "y.y", name="contraction")} < {contraction}
                     as has_contraction
             from subscription_rows as s, range({MAX_YEARS}) as y(y)
         )
@@ -213,10 +228,10 @@ def create_changes(ctx: Context) -> None:
     exp_low, exp_high = EXPANSION_SIZE
     con_low, con_high = CONTRACTION_SIZE
     up_low, up_high = RENEWAL_UPLIFT
-    u_size = ctx.u("c.subscription_number", "c.kind_code", "c.k", name="change_size")
+    u_size = draw(ctx, "c.subscription_number", "c.kind_code", "c.k", name="change_size")
     ingested = ctx.ingested(
         f"effective_day * {MICROS_PER_DAY} + {8 * MICROS_PER_HOUR}",
-        ctx.u("row_key", name="change_ingested"),
+        draw(ctx, "row_key", name="change_ingested"),
         48,
     )
     ctx.run(
@@ -248,7 +263,7 @@ def create_changes(ctx: Context) -> None:
                         then -round(s.arr * ({con_low} + {con_high - con_low} * {u_size}))
                     else case
                         when not c.is_churn
-                            and {ctx.u("c.subscription_number", "c.k", name="uplift")}
+                            and {draw(ctx, "c.subscription_number", "c.k", name="uplift")}
                                 < {RENEWAL_UPLIFT_SHARE}
                             then round(s.arr * ({up_low} + {up_high - up_low} * {u_size}))
                         else 0 end
@@ -289,17 +304,17 @@ def create_changes(ctx: Context) -> None:
 
 
 def create_health(ctx: Context) -> None:
-    lead = ctx.lag_days(AT_RISK_LEAD, ctx.u("c.change_number", name="at_risk_lead"))
+    lead = ctx.lag_days(AT_RISK_LEAD, draw(ctx, "c.change_number", name="at_risk_lead"))
     at_risk_reason = pick(
-        ctx.u("c.change_number", name="at_risk_reason"), [1] * len(AT_RISK_REASONS)
+        draw(ctx, "c.change_number", name="at_risk_reason"), [1] * len(AT_RISK_REASONS)
     )
     ingested = ctx.ingested(
         f"flagged_day * {MICROS_PER_DAY} + {7 * MICROS_PER_HOUR}",
-        ctx.u("row_key", name="flag_ingested"),
+        draw(ctx, "row_key", name="flag_ingested"),
         24,
     )
     recovered_reason = pick(
-        ctx.u("f.change_number", name="recovered_reason"), [1] * len(RECOVERED_REASONS)
+        draw(ctx, "f.change_number", name="recovered_reason"), [1] * len(RECOVERED_REASONS)
     )
     ctx.run(
         f"""
@@ -313,9 +328,9 @@ def create_health(ctx: Context) -> None:
                 {at_risk_reason} as reason_code
             from change_rows as c
             where (c.change_type_code = {CHURN}
-                    and {ctx.u("c.change_number", name="flag_churn")} < {AT_RISK_BEFORE_CHURN})
+                    and {draw(ctx, "c.change_number", name="flag_churn")} < {AT_RISK_BEFORE_CHURN})
                 or (c.change_type_code = {RENEWAL}
-                    and {ctx.u("c.change_number", name="false_alarm")} < {FALSE_ALARM_SHARE})
+                    and {draw(ctx, "c.change_number", name="false_alarm")} < {FALSE_ALARM_SHARE})
         ),
         flags as (
             select change_number, account_number, at_risk_day as flagged_day, 0 as status_code,
@@ -326,14 +341,15 @@ def create_health(ctx: Context) -> None:
                 f.change_number,
                 f.account_number,
                 f.at_risk_day + 14 + floor(
-                    {ctx.u("f.change_number", name="recovery")}
+                    {draw(ctx, "f.change_number", name="recovery")}
                     * (c.effective_day - f.at_risk_day - 15)
                 )::bigint,
                 1,
                 {len(AT_RISK_REASONS)} + {recovered_reason}
             from alarmed as f
             inner join change_rows as c on f.change_number = c.change_number
-            where not f.is_churn
+            -- an episode whose at_risk flag predates --start-date is not written at all
+            where not f.is_churn and f.at_risk_day >= {ctx.start_day}
         ),
         numbered as (
             select

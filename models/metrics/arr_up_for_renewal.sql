@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('arr_up_for_renewal') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('average_deal_size') }}

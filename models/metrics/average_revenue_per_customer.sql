@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('average_revenue_per_customer') }}

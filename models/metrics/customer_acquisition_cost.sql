@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('customer_acquisition_cost') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('logo_churn_rate') }}

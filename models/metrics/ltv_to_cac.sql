@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('ltv_to_cac') }}

@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('marketing_efficiency_ratio') }}

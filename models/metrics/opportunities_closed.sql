@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('opportunities_closed') }}

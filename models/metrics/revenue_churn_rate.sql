@@ -1,0 +1,1 @@
+{{ kpi_tree.metric_view('revenue_churn_rate') }}
