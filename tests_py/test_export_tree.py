@@ -277,23 +277,31 @@ def test_fail_on_critical_breach_exits_1(built_engine: Engine, tmp_path: Path) -
 def test_fail_on_critical_breach_passes_a_month_without_one(
     built_engine: Engine, tmp_path: Path
 ) -> None:
-    (counts,) = built_engine.query(
-        "select count(*), sum(case when severity = 'critical' then 1 else 0 end) "
-        f"from {built_engine.relation('marts', 'kpi_breaches')} where motion = 'inbound' "
-        "and period_start >= date '2026-06-01' and period_start <= date '2026-06-30'"
-    )
-    assert not counts[1], "June 2026 has a critical breach; pick another month for this test"
-    args = ["--period", "2026-06-01", "--fail-on-breach", "critical", "--output-dir", str(tmp_path)]
-    run = run_export(built_engine.env, [*args, "--quiet"])
+    """The latest complete month with breaches, none of them critical, found in the data."""
+    months: dict[date, list[str]] = {}
+    for start, severity in built_engine.query(
+        f"select period_start, severity from {built_engine.relation('marts', 'kpi_breaches')} "
+        f"where motion = 'inbound' and period_start < date '{PERIOD}'"
+    ):
+        months.setdefault(start.replace(day=1), []).append(severity)
+    month, severities = max((m, s) for m, s in months.items() if "critical" not in s)
+    args = ["--period", month.isoformat(), "--fail-on-breach", "critical"]
+    run = run_export(built_engine.env, [*args, "--output-dir", str(tmp_path), "--quiet"])
     assert (run.code, run.stderr) == (0, "")
-    breaches = json.loads((tmp_path / "breaches_inbound_inbound_month_2026-06-01.json").read_text())
-    assert len(breaches) == counts[0]
+    name = f"breaches_inbound_inbound_month_{month.isoformat()}.json"
+    breaches = json.loads((tmp_path / name).read_text())
+    assert len(breaches) == len(severities) > 0
 
 
 def test_period_without_data_exits_2(built_engine: Engine, tmp_path: Path) -> None:
+    ((first, last),) = built_engine.query(
+        f"select min(period_start), max(period_start) "
+        f"from {built_engine.relation('marts', 'kpi_tree')} where tree_id = 'inbound' "
+        "and grain = 'month' and period_state != 'not_started'"
+    )
     run = run_export(built_engine.env, ["--period", "2030-01-01", "--output-dir", str(tmp_path)])
     assert run.code == 2
-    assert "no data" in run.stderr and "2026-01-01.." in run.stderr
+    assert "no data" in run.stderr and f"{first.isoformat()}..{last.isoformat()}" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.glob("*.json"))
 
@@ -315,8 +323,8 @@ def test_period_not_started_exits_2(built_engine: Engine, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "listed"),
     [
-        (["--tree", "Inbound"], "valid trees: cross_motion, inbound"),
-        (["--tree", "no_such_tree"], "valid trees: cross_motion, inbound"),
+        (["--tree", "Inbound"], "valid trees: "),  # followed by kpi_trees' tree ids
+        (["--tree", "no_such_tree"], "valid trees: "),
         (["--motion", "outbound"], "valid motions: inbound"),
         (["--tree", "cross_motion", "--motion", "inbound"], "valid motions: all"),
     ],
@@ -324,6 +332,12 @@ def test_period_not_started_exits_2(built_engine: Engine, tmp_path: Path) -> Non
 def test_bad_tree_or_motion_exits_2_listing_the_valid_values(
     built_engine: Engine, tmp_path: Path, args: list[str], listed: str
 ) -> None:
+    if listed == "valid trees: ":
+        trees = built_engine.query(
+            f"select tree_id from {built_engine.relation('marts', 'kpi_trees')} order by tree_id"
+        )
+        listed += ", ".join(tree_id for (tree_id,) in trees)
+        assert "cross_motion, inbound" in listed
     run = run_export(built_engine.env, [*args, "--output-dir", str(tmp_path)])
     assert run.code == 2
     assert listed in run.stderr, run.stderr
