@@ -4,15 +4,20 @@ are stable for diffing and nothing else lands in the output folder, the HTML pag
 node of every tree without overlaps at desktop and phone widths in a real browser, and hostile
 text in labels, owners and actions cannot break the Markdown, Mermaid or HTML.
 
-The October 2026 monthly export runs once per engine and is shared by the tests that read it;
-the script reuses its parsed dbt manifest within the process, so each further export is a few
-dbt queries."""
+The October 2026 monthly export (complete) and the November one (in progress on the demo's
+as-of date, 2026-11-15) run once per engine and are shared by the tests that read them; the
+script reuses its parsed dbt manifest within the process, so each further export is a few
+dbt queries. The tests of the decisions (what-if, offsetting drivers, what an open period
+needs, trends, breaches) compute what to expect from the marts with their own SQL and
+arithmetic, never from the export's own numbers."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -30,6 +35,7 @@ from harness import SCRIPTS_DIR, Engine, environment
 from kpitree.export import cli, formatting, render_html, render_markdown, tree
 
 PERIOD = "2026-10-01"
+OPEN_PERIOD = "2026-11-01"  # in progress: the demo's data run to 2026-11-15
 STEM = f"kpi_tree_inbound_inbound_month_{PERIOD}"
 BREACHES_STEM = f"breaches_inbound_inbound_month_{PERIOD}"
 SHOW_RATE_ACTION = (
@@ -53,17 +59,23 @@ class Run:
 class Exported:
     output_dir: Path
     run: Run
+    period: str = PERIOD
 
     def load(self, name: str) -> Any:
         return json.loads((self.output_dir / name).read_text(encoding="utf-8"))
 
     @property
     def tree(self) -> dict[str, Any]:
-        return dict(self.load(f"{STEM}.json"))
+        return dict(self.load(f"kpi_tree_inbound_inbound_month_{self.period}.json"))
 
     @property
     def breaches(self) -> list[dict[str, Any]]:
-        return list(self.load(f"{BREACHES_STEM}.json"))
+        return list(self.load(f"breaches_inbound_inbound_month_{self.period}.json"))
+
+    @property
+    def markdown(self) -> str:
+        path = self.output_dir / f"kpi_tree_inbound_inbound_month_{self.period}.md"
+        return path.read_text(encoding="utf-8")
 
 
 def run_export(env: dict[str, str], args: list[str]) -> Run:
@@ -74,22 +86,49 @@ def run_export(env: dict[str, str], args: list[str]) -> Run:
 
 
 @pytest.fixture(scope="session")
-def october_exports() -> dict[str, Exported]:
+def monthly_exports() -> dict[tuple[str, str], Exported]:
     return {}
+
+
+def monthly_export(
+    engine: Engine,
+    period: str,
+    exports: dict[tuple[str, str], Exported],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Exported:
+    """The monthly export of a period with the default tree and motion, once per engine."""
+    if (engine.name, period) not in exports:
+        output_dir = tmp_path_factory.mktemp(f"export-{engine.name}-{period}")
+        run = run_export(engine.env, ["--period", period, "--output-dir", str(output_dir)])
+        exports[(engine.name, period)] = Exported(output_dir, run, period)
+    return exports[(engine.name, period)]
 
 
 @pytest.fixture
 def october(
     built_engine: Engine,
-    october_exports: dict[str, Exported],
+    monthly_exports: dict[tuple[str, str], Exported],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Exported:
-    """The monthly October export with the default tree, grain and motion, once per engine."""
-    if built_engine.name not in october_exports:
-        output_dir = tmp_path_factory.mktemp(f"export-{built_engine.name}")
-        run = run_export(built_engine.env, ["--period", PERIOD, "--output-dir", str(output_dir)])
-        october_exports[built_engine.name] = Exported(output_dir, run)
-    return october_exports[built_engine.name]
+    """October 2026, a complete month."""
+    return monthly_export(built_engine, PERIOD, monthly_exports, tmp_path_factory)
+
+
+@pytest.fixture
+def november(
+    built_engine: Engine,
+    monthly_exports: dict[tuple[str, str], Exported],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Exported:
+    """November 2026, the month in progress on the demo's as-of date (2026-11-15)."""
+    return monthly_export(built_engine, OPEN_PERIOD, monthly_exports, tmp_path_factory)
+
+
+@pytest.fixture(params=["october", "november"])
+def either_month(request: pytest.FixtureRequest, built_engine: Engine) -> Exported:
+    """The complete month, then the month in progress (of the engine: built_engine is asked
+    for here so that its parameter applies)."""
+    return request.getfixturevalue(request.param)
 
 
 def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -126,18 +165,19 @@ def test_october_export_exits_0_and_writes_five_files_and_nothing_else(october: 
     assert not re.search(r"\b(src|href)\s*=|@import|url\(|<link", page)
 
 
-def test_export_json_follows_the_schema(october: Exported) -> None:
+def test_export_json_follows_the_schema(either_month: Exported) -> None:
     document_schema = schema()
-    validator(document_schema).validate(october.tree)
-    assert october.tree["schema_version"] == "2.0"
-    assert october.tree["as_of_date"] >= "2026-10-31"
+    validator(document_schema).validate(either_month.tree)
+    assert either_month.run.code == 0, either_month.run.stderr
+    assert either_month.tree["schema_version"] == "2.1"
+    assert either_month.tree["as_of_date"] >= "2026-10-31"
     breaches_schema = {
         "$schema": document_schema["$schema"],
         "$defs": document_schema["$defs"],
         "type": "array",
         "items": {"$ref": "#/$defs/breach"},
     }
-    validator(breaches_schema).validate(october.breaches)
+    validator(breaches_schema).validate(either_month.breaches)
 
 
 def test_export_root_is_the_kpi_tree_row(built_engine: Engine, october: Exported) -> None:
@@ -235,7 +275,9 @@ def test_console_output_tells_the_story(october: Exported) -> None:
     lines = october.run.stdout.splitlines()
     assert lines[0].startswith("KPI tree inbound | month 2026-10-01")
     assert "complete" in lines[0]
-    assert lines[1].startswith("Pipeline created ") and "$2," in lines[1]
+    root = october.tree["root"]  # the JSON root is checked against kpi_tree above
+    assert lines[1].startswith("Pipeline created ")
+    assert formatting.format_value(root["actual"], root["unit"]) in lines[1]
     assert any(line.startswith("  ~ Pipeline coverage") for line in lines)
     look = lines.index("Where to look first:")
     assert lines[look + 1].startswith("  1. ")
@@ -247,6 +289,256 @@ def test_console_output_tells_the_story(october: Exported) -> None:
     breaches = lines.index("Breaches in this period:")
     assert "CRITICAL Meeting held rate, week 2026-10-12" in lines[breaches + 1]
     assert str(october.output_dir / f"{BREACHES_STEM}.csv") in october.run.stdout
+
+
+# --------------------------------------------------------------------------- the decisions
+
+TREE_COLUMNS = (
+    "node_id", "label", "unit", "period_state", "period_start", "period_end", "elapsed_days",
+    "actual", "target", "pacing_target", "numerator", "denominator", "trend",
+    "change_vs_previous_pct", "same_period_last_year_actual", "change_vs_last_year_pct",
+)  # fmt: skip
+
+
+def tree_rows(engine: Engine, period: str) -> dict[str, dict[str, Any]]:
+    """The inbound tree's monthly rows of a period in kpi_tree, by node."""
+    rows = engine.query(
+        f"select {', '.join(TREE_COLUMNS)} from {engine.relation('marts', 'kpi_tree')} "
+        "where tree_id = 'inbound' and motion = 'inbound' and grain = 'month' "
+        f"and breakdown = 'total' and period_start = date '{period}'"
+    )
+    return {row[0]: dict(zip(TREE_COLUMNS, row, strict=True)) for row in rows}
+
+
+def root_leaf_rows(engine: Engine, period: str) -> list[tuple[str | None, float, int | None]]:
+    """The root's leaf rows of kpi_variance_attribution: driver, contribution, rank."""
+    return engine.query(
+        "select driver_node_id, contribution, where_to_look_rank "
+        f"from {engine.relation('marts', 'kpi_variance_attribution')} "
+        "where tree_id = 'inbound' and motion = 'inbound' and grain = 'month' "
+        f"and breakdown = 'total' and period_start = date '{period}' "
+        "and node_id = 'pipeline_created' and attribution_level = 'leaf'"
+    )
+
+
+def status_target(row: dict[str, Any]) -> float:
+    """The target a node's status is judged against: prorated in a period in progress."""
+    return float(row["pacing_target"] if row["period_state"] == "in_progress" else row["target"])
+
+
+def is_amount(row: dict[str, Any]) -> bool:
+    """A count or an amount of dollars summed over days (no numerator and denominator)."""
+    return row["unit"] in ("count", "usd") and row["numerator"] is None
+
+
+def signed_pct(value: float) -> str:
+    text = f"{value * 100:+.1f}%"
+    return "0.0%" if text[1:] == "0.0%" else text
+
+
+def tree_line(stdout: str, label: str) -> str:
+    """The console's line of a node of the tree, by its label."""
+    lines = stdout.splitlines()
+    tree_lines = lines[1 : lines.index("(~ diagnostic: explains its parent, outside the identity)")]
+    (line,) = [line for line in tree_lines if line.strip().lstrip("~ ").startswith(label + "  ")]
+    return line
+
+
+def section(stdout: str, heading: str) -> list[str]:
+    """The console lines under a heading, up to the next blank line."""
+    lines = stdout.splitlines()
+    start = lines.index(heading) + 1
+    end = lines.index("", start)
+    return lines[start:end]
+
+
+def test_what_if_is_the_root_with_that_driver_on_target(
+    built_engine: Engine, either_month: Exported
+) -> None:
+    """The root (pipeline) is the product of its leaf drivers, so had one driver met the target
+    its status uses, all else equal, the root would be actual x driver target / driver actual:
+    computed here from kpi_tree's rows, for every driver listed (against the goal and
+    offsetting), and printed for each of the top three where to look first."""
+    nodes = tree_rows(built_engine, either_month.period)
+    root = nodes["pipeline_created"]
+    document = either_month.tree
+    listed = document["where_to_look_first"] + document["offsetting"]
+    assert document["where_to_look_first"] and document["offsetting"]
+    expected = {}
+    for item in listed:
+        driver = nodes[item["node_id"]]
+        expected[item["node_id"]] = root["actual"] * status_target(driver) / driver["actual"]
+        assert item["root_if_driver_on_target"] == pytest.approx(expected[item["node_id"]])
+    to_date = " to date" if root["period_state"] == "in_progress" else ""
+    lines = section(either_month.run.stdout, "Where to look first:")
+    ranked = document["where_to_look_first"][:3]
+    assert len(lines) == len(ranked)
+    for line, item in zip(lines, ranked, strict=True):
+        what_if = formatting.format_compact(expected[item["node_id"]], "usd")
+        assert line.startswith(f"  {item['rank']}. {item['label']} ({item['owner']}): -$"), line
+        assert line.endswith(f"; on target, pipeline created{to_date} would be {what_if}"), line
+        assert re.fullmatch(r"\$\d+(\.\d+)?[kMB]", what_if), what_if
+
+
+def test_offsetting_drivers_helped_and_are_listed_apart(
+    built_engine: Engine, either_month: Exported
+) -> None:
+    """Drivers against the goal are ranked with shares; the ones that helped come apart,
+    largest first, without rank or share; what no driver explains is listed unranked; and
+    all of them add up to the root's gap to the target its status uses (from kpi_tree)."""
+    rows = root_leaf_rows(built_engine, either_month.period)
+    against = sorted((c, d) for d, c, _ in rows if d is not None and c < 0)  # pipeline: higher
+    helped = sorted(((-c, d) for d, c, _ in rows if d is not None and c > 0))
+    unexplained = sum(c for d, c, _ in rows if d is None)
+    document = either_month.tree
+    ranked, offsetting = document["where_to_look_first"], document["offsetting"]
+    assert [item["node_id"] for item in ranked] == [d for _, d in against]
+    assert [item["node_id"] for item in offsetting] == [d for _, d in helped]
+    assert all(item["contribution"] > 0 for item in offsetting)
+    assert {item["node_id"] for item in ranked}.isdisjoint(item["node_id"] for item in offsetting)
+    assert all(set(item) >= {"rank", "share_of_shortfall"} for item in ranked)
+    assert all(not set(item) & {"rank", "share_of_shortfall"} for item in offsetting)
+    assert sum(item["contribution"] for item in document["unexplained"]) == pytest.approx(
+        unexplained, abs=1.0
+    )
+    root = tree_rows(built_engine, either_month.period)["pipeline_created"]
+    listed = ranked + offsetting + document["unexplained"]
+    assert sum(item["contribution"] for item in listed) == pytest.approx(
+        root["actual"] - status_target(root), rel=1e-6
+    )
+    lines = section(either_month.run.stdout, "Offsetting (helped the goal):")
+    shown = [line for line in lines if not line.startswith("Not explained")]
+    assert [line.split(" (")[0].strip() for line in shown[:3]] == [
+        item["label"] for item in offsetting[:3]
+    ]
+    assert all(": +$" in line and "shortfall" not in line for line in shown[:3])
+    for part in document["unexplained"]:
+        text = f"Not explained by a driver: {formatting.format_value(part['contribution'], 'usd')}"
+        assert any(line.startswith(text) for line in lines), text
+
+
+def test_required_performance_of_the_open_period(built_engine: Engine, november: Exported) -> None:
+    """Half-way through November: for a count or dollar node, what the rest of the month
+    needs is target - actual, spread over the days left; for a rate, the rate needed on the
+    volume still to come at its pace so far; counts are shown rounded up to whole units."""
+    nodes = tree_rows(built_engine, OPEN_PERIOD)
+    root = nodes["pipeline_created"]
+    assert root["period_state"] == "in_progress"
+    days = (root["period_end"] - root["period_start"]).days + 1
+    elapsed = root["elapsed_days"]
+    remaining = days - elapsed
+    document = november.tree
+    assert (document["elapsed_days"], document["remaining_days"]) == (elapsed, remaining)
+    assert 0 < remaining < days
+    exported = {node["node_id"]: node for node in walk(document["root"])}
+    amounts = [k for k, row in nodes.items() if is_amount(row) and row["target"] is not None]
+    assert {"pipeline_created", "meetings_held", "high_intent_sessions"} <= set(amounts)
+    for node_id in amounts:
+        needed = nodes[node_id]["target"] - nodes[node_id]["actual"]
+        assert exported[node_id]["needed_in_rest_of_period"] == pytest.approx(needed), node_id
+        assert exported[node_id]["needed_per_remaining_day"] == pytest.approx(needed / remaining)
+
+    def needed_text(row: dict[str, Any]) -> str:
+        if is_amount(row):
+            missing = row["target"] - row["actual"]
+            if row["unit"] == "count":
+                return f"{math.ceil(missing):,} more in {remaining} days"
+            return f"{formatting.format_compact(missing, 'usd')} more in {remaining} days"
+        projected = row["denominator"] * days / elapsed  # the volume at its pace so far
+        rate = (row["target"] * projected - row["numerator"]) / (projected - row["denominator"])
+        return f"{formatting.format_value(rate, row['unit'])} over the remaining {remaining} days"
+
+    lines = section(november.run.stdout, "To reach target by 2026-11-30:")
+    missing = root["target"] - root["actual"]
+    per_day = formatting.format_compact(missing / remaining, "usd")
+    assert lines[0] == f"  Pipeline created: {needed_text(root)} ({per_day} a day)"
+    first = document["where_to_look_first"][0]
+    assert lines[1].startswith(f"  1. {first['label']} ({first['owner']}): ")
+    assert needed_text(nodes[first["node_id"]]) in lines[1]
+    meetings = nodes["meetings_held"]
+    per_day_count = math.ceil((meetings["target"] - meetings["actual"]) / remaining)
+    assert f"| {needed_text(meetings)} ({per_day_count:,} a day) |" in november.markdown
+    for node_id in ("meeting_held_rate", "sales_acceptance_rate"):
+        assert f"| {needed_text(nodes[node_id])}, on the volume still to come |" in (
+            november.markdown
+        ), node_id
+
+
+def test_a_complete_period_needs_nothing_more(october: Exported) -> None:
+    document = october.tree
+    assert (document["elapsed_days"], document["remaining_days"]) == (None, None)
+    for node in walk(document["root"]):
+        assert node["needed_in_rest_of_period"] is None and node["pacing_target"] is None
+    assert "To reach target" not in october.run.stdout and "To reach target" not in (
+        october.markdown
+    )
+
+
+def test_trend_shows_the_value_change(built_engine: Engine, either_month: Exported) -> None:
+    """Each node's trend comes with its change against the previous period (console and
+    Markdown), and the JSON carries both changes and last year's actual, as kpi_tree has them;
+    the Markdown table has a vs-last-year column."""
+    nodes = tree_rows(built_engine, either_month.period)
+    exported = {node["node_id"]: node for node in walk(either_month.tree["root"])}
+    assert set(exported) == set(nodes)
+    for node_id, row in nodes.items():
+        for name in ("change_vs_previous_pct", "same_period_last_year_actual"):
+            assert exported[node_id][name] == pytest.approx(row[name]), (node_id, name)
+        assert exported[node_id]["change_vs_last_year_pct"] == pytest.approx(
+            row["change_vs_last_year_pct"]
+        )
+        assert row["trend"] is not None and row["change_vs_previous_pct"] is not None, node_id
+        expected = f"{row['trend']} {signed_pct(row['change_vs_previous_pct'])}"
+        assert f" {expected} " in tree_line(either_month.run.stdout, row["label"]), node_id
+    root = nodes["pipeline_created"]
+    trend = f"{root['trend']} {signed_pct(root['change_vs_previous_pct'])}"
+    last_year = signed_pct(root["change_vs_last_year_pct"])
+    assert "| Status | Trend | vs last year |" in either_month.markdown
+    assert f"| {trend} | {last_year} |" in either_month.markdown.split("\n| &nbsp;")[0]
+
+
+def test_each_breach_once_with_its_own_action(built_engine: Engine, either_month: Exported) -> None:
+    """The breaches of the period are those of kpi_breaches for the tree's metrics, each
+    (threshold, metric, motion, grain, period) once, each printed with the action agreed for
+    its own threshold in seeds/kpi_thresholds.csv."""
+    document = either_month.tree
+    start, end = document["period_start"], document["period_end"]
+    expected = {
+        (threshold, metric, motion, grain, period.isoformat())
+        for threshold, metric, motion, grain, period in built_engine.query(
+            "select threshold_id, metric_id, motion, grain, period_start "
+            f"from {built_engine.relation('marts', 'kpi_breaches')} where motion = 'inbound' "
+            f"and period_start between date '{start}' and date '{end}' and metric_id in ("
+            f"select metric_id from {built_engine.relation('marts', 'kpi_definitions')} "
+            "where tree_id = 'inbound')"
+        )
+    }
+    actions = dict(
+        built_engine.query(
+            f"select threshold_id, action from {built_engine.relation('seeds', 'kpi_thresholds')}"
+        )
+    )
+    breaches = either_month.breaches
+    keys = [
+        (b["threshold_id"], b["metric_id"], b["motion"], b["grain"], b["period_start"])
+        for b in breaches
+    ]
+    assert breaches and len(keys) == len(set(keys)) and set(keys) == expected
+    lines = section(either_month.run.stdout, "Breaches in this period:")
+    assert len(lines) == 2 * len(breaches)
+    for index, breach in enumerate(breaches):
+        assert breach["action"] == actions[breach["threshold_id"]]
+        head, action = lines[2 * index], lines[2 * index + 1]
+        assert f"{breach['label']}, {breach['grain']} {breach['period_start']}: " in head
+        assert action == f"           owner {breach['owner']}: {actions[breach['threshold_id']]}"
+
+
+def test_a_breach_repeated_upstream_is_listed_once() -> None:
+    breach = hostile_export().breaches[0]
+    later = dataclasses.replace(breach, period_start=date(2026, 10, 19))
+    other_rule = dataclasses.replace(breach, threshold_id="t2", action="Another action.")
+    twice = [later, breach, other_rule, dataclasses.replace(breach, breach_id="b1-again")]
+    assert tree.distinct_breaches(twice) == [breach, other_rule, later]
 
 
 # --------------------------------------------------------------------------- choices and exit codes
@@ -275,23 +567,31 @@ def test_fail_on_critical_breach_exits_1(built_engine: Engine, tmp_path: Path) -
 def test_fail_on_critical_breach_passes_a_month_without_one(
     built_engine: Engine, tmp_path: Path
 ) -> None:
-    (counts,) = built_engine.query(
-        "select count(*), sum(case when severity = 'critical' then 1 else 0 end) "
-        f"from {built_engine.relation('marts', 'kpi_breaches')} where motion = 'inbound' "
-        "and period_start >= date '2026-06-01' and period_start <= date '2026-06-30'"
-    )
-    assert not counts[1], "June 2026 has a critical breach; pick another month for this test"
-    args = ["--period", "2026-06-01", "--fail-on-breach", "critical", "--output-dir", str(tmp_path)]
-    run = run_export(built_engine.env, [*args, "--quiet"])
+    """The latest complete month with breaches, none of them critical, found in the data."""
+    months: dict[date, list[str]] = {}
+    for start, severity in built_engine.query(
+        f"select period_start, severity from {built_engine.relation('marts', 'kpi_breaches')} "
+        f"where motion = 'inbound' and period_start < date '{PERIOD}'"
+    ):
+        months.setdefault(start.replace(day=1), []).append(severity)
+    month, severities = max((m, s) for m, s in months.items() if "critical" not in s)
+    args = ["--period", month.isoformat(), "--fail-on-breach", "critical"]
+    run = run_export(built_engine.env, [*args, "--output-dir", str(tmp_path), "--quiet"])
     assert (run.code, run.stderr) == (0, "")
-    breaches = json.loads((tmp_path / "breaches_inbound_inbound_month_2026-06-01.json").read_text())
-    assert len(breaches) == counts[0]
+    name = f"breaches_inbound_inbound_month_{month.isoformat()}.json"
+    breaches = json.loads((tmp_path / name).read_text())
+    assert len(breaches) == len(severities) > 0
 
 
 def test_period_without_data_exits_2(built_engine: Engine, tmp_path: Path) -> None:
+    ((first, last),) = built_engine.query(
+        f"select min(period_start), max(period_start) "
+        f"from {built_engine.relation('marts', 'kpi_tree')} where tree_id = 'inbound' "
+        "and grain = 'month' and period_state != 'not_started'"
+    )
     run = run_export(built_engine.env, ["--period", "2030-01-01", "--output-dir", str(tmp_path)])
     assert run.code == 2
-    assert "no data" in run.stderr and "2026-01-01.." in run.stderr
+    assert "no data" in run.stderr and f"{first.isoformat()}..{last.isoformat()}" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.glob("*.json"))
 
@@ -313,8 +613,8 @@ def test_period_not_started_exits_2(built_engine: Engine, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "listed"),
     [
-        (["--tree", "Inbound"], "valid trees: cross_motion, inbound"),
-        (["--tree", "no_such_tree"], "valid trees: cross_motion, inbound"),
+        (["--tree", "Inbound"], "valid trees: "),  # followed by kpi_trees' tree ids
+        (["--tree", "no_such_tree"], "valid trees: "),
         (["--motion", "outbound"], "valid motions: inbound"),
         (["--tree", "cross_motion", "--motion", "inbound"], "valid motions: all"),
     ],
@@ -322,6 +622,12 @@ def test_period_not_started_exits_2(built_engine: Engine, tmp_path: Path) -> Non
 def test_bad_tree_or_motion_exits_2_listing_the_valid_values(
     built_engine: Engine, tmp_path: Path, args: list[str], listed: str
 ) -> None:
+    if listed == "valid trees: ":
+        trees = built_engine.query(
+            f"select tree_id from {built_engine.relation('marts', 'kpi_trees')} order by tree_id"
+        )
+        listed += ", ".join(tree_id for (tree_id,) in trees)
+        assert "cross_motion, inbound" in listed
     run = run_export(built_engine.env, [*args, "--output-dir", str(tmp_path)])
     assert run.code == 2
     assert listed in run.stderr, run.stderr
@@ -488,6 +794,47 @@ def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
         assert len(browser.evaluate(NODE_BOXES)) == len(nodes)
 
 
+TABLE_ROWS = """
+[...document.querySelectorAll('#ID tbody tr')].map(row => [...row.cells].map(c => c.innerText))
+"""
+
+
+def test_tree_page_shows_the_decisions_of_the_open_period(
+    built_engine: Engine, november: Exported, tmp_path: Path
+) -> None:
+    """In the page, for the month in progress: where to look first with the root's value had
+    each driver been on target, the offsetting drivers in their own table, and in a node's
+    panel both changes and what the rest of the month needs."""
+    document = november.tree
+    nodes = tree_rows(built_engine, OPEN_PERIOD)
+    page = november.output_dir / f"kpi_tree_inbound_inbound_month_{OPEN_PERIOD}.html"
+    with Browser(tmp_path / "profile") as browser:
+        open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={OPEN_PERIOD}")
+        header = browser.evaluate(
+            "[...document.querySelectorAll('#look-first th')].map(th => th.innerText)"
+        )
+        assert header[-1] == "Pipeline created to date if on target"
+        ranked = browser.evaluate(TABLE_ROWS.replace("ID", "look-first"))
+        assert [row[1] for row in ranked] == [i["label"] for i in document["where_to_look_first"]]
+        for row, item in zip(ranked, document["where_to_look_first"], strict=True):
+            assert row[-1] == formatting.format_value(item["root_if_driver_on_target"], "usd")
+        helped = browser.evaluate(TABLE_ROWS.replace("ID", "offsetting"))
+        assert [row[0] for row in helped] == [item["label"] for item in document["offsetting"]]
+        assert all(row[2].startswith("+$") for row in helped)
+        browser.evaluate(
+            "document.getElementById('node-pipeline_created').dispatchEvent("
+            "new MouseEvent('click', {bubbles: true}))"
+        )
+        details = browser.evaluate("document.getElementById('details').innerText")
+    root = nodes["pipeline_created"]
+    (console,) = section(november.run.stdout, "To reach target by 2026-11-30:")[:1]
+    assert "To reach target by 2026-11-30" in details
+    assert console.split(": ", 1)[1] in details
+    assert f"{root['trend']} {signed_pct(root['change_vs_previous_pct'])}" in details
+    assert signed_pct(root["change_vs_last_year_pct"]) in details
+    assert formatting.format_value(root["same_period_last_year_actual"], "usd") in details
+
+
 # --------------------------------------------------------------------------- hostile text
 
 
@@ -519,12 +866,17 @@ def hostile_export() -> tree.Export:
     )  # fmt: skip
     look = tree.LookFirst(
         rank=1, node_id="leaf_rate", label=HOSTILE, owner=HOSTILE, contribution=-0.3,
-        share_of_shortfall=1.0,
+        share_of_shortfall=1.0, root_if_driver_on_target=0.8,
+    )  # fmt: skip
+    helped = tree.Offsetting(
+        node_id="other_rate", label=HOSTILE, owner=HOSTILE, contribution=0.1,
+        root_if_driver_on_target=0.4,
     )  # fmt: skip
     return tree.Export(
         tree="inbound", motion="inbound", grain="week", period_start=date(2026, 10, 12),
         period_end=date(2026, 10, 18), period_state="complete", as_of_date=date(2026, 11, 15),
-        root=root, where_to_look_first=[look], breaches=[breach],
+        root=root, where_to_look_first=[look], breaches=[breach], offsetting=[helped],
+        unexplained=[tree.Unexplained(HOSTILE, -0.1)],
     )  # fmt: skip
 
 
@@ -542,7 +894,8 @@ def test_hostile_text_is_data_in_html(tmp_path: Path) -> None:
         assert browser.evaluate("document.querySelectorAll('img').length") == 0
         assert browser.evaluate("window.owned === undefined")
         text = browser.evaluate("document.body.innerText")
-        assert text.count(HOSTILE) >= 6  # labels, owners, look-first, the breach's text
+        # labels, owners, look-first, offsetting, unexplained, the breach's text
+        assert text.count(HOSTILE) >= 9
         statuses = browser.evaluate(
             "[...document.querySelectorAll('.node')].map(n => n.dataset.status)"
         )
@@ -570,8 +923,10 @@ def test_hostile_text_cannot_break_mermaid_or_markdown() -> None:
         decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), parts[0])
         assert decoded == HOSTILE
     assert "<script>" not in markdown
+    unexplained = [line for line in markdown.splitlines() if line.startswith("Not explained")]
+    assert len(unexplained) == 1 and "O'Brien &lt;script&gt;" in unexplained[0]
     tables = markdown_tables(markdown)
-    assert len(tables) == 3  # nodes, where to look first, breaches
+    assert len(tables) == 4  # nodes, where to look first, offsetting, breaches
     for table in tables:
         cells = [len(re.findall(r"(?<!\\)\|", row)) for row in table]
         assert cells == [cells[0]] * len(table), table
@@ -610,3 +965,74 @@ def markdown_tables(markdown: str) -> list[list[str]]:
 )
 def test_numbers_are_formatted_by_unit(value: float | None, unit: str, expected: str) -> None:
     assert formatting.format_value(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (4_172_000.0, "$4.17M"),
+        (1_200_000.0, "$1.2M"),
+        (80_000.0, "$80k"),
+        (184_846.29, "$185k"),
+        (999_950.0, "$1M"),
+        (-547_120.0, "-$547k"),
+        (950.0, "$950"),
+        (2_500_000_000.0, "$2.5B"),
+    ],
+)
+def test_dollars_in_a_sentence_are_compact(value: float, expected: str) -> None:
+    assert formatting.format_compact(value, "usd") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(2.3, "3"), (241.17, "242"), (5.0000000001, "5"), (1234.5, "1,235")]
+)
+def test_counts_still_needed_are_rounded_up(value: float, expected: str) -> None:
+    """You cannot hold 2.3 more meetings: 3 it is (and float noise is not a meeting)."""
+    assert formatting.format_needed(value, "count") == expected
+
+
+@pytest.mark.parametrize(
+    ("trend", "change", "expected"),
+    [
+        ("worse", -0.1234, "worse -12.3%"),
+        ("better", 0.12, "better +12.0%"),
+        ("flat", 0.0004, "flat 0.0%"),
+        ("flat", -0.0004, "flat 0.0%"),
+        ("better", None, "better (new)"),  # a count going from 0: no percentage of nothing
+        ("worse", None, "worse (new)"),  # spend going from 0
+        ("flat", None, "flat"),  # 0 to 0
+        (None, None, "n/a"),
+    ],
+)
+def test_trend_text_carries_the_change(
+    trend: str | None, change: float | None, expected: str
+) -> None:
+    assert formatting.trend_text(trend, change) == expected
+
+
+UP, DOWN = "higher_is_better", "lower_is_better"
+REST = "over the remaining 15 days, on the volume still to come"
+
+
+@pytest.mark.parametrize(
+    ("unit", "direction", "needed", "per_day", "expected"),
+    [
+        ("usd", UP, 1_200_000.0, 80_000.0, "$1.2M more in 15 days ($80k a day)"),
+        ("count", UP, 81.4, 5.43, "82 more in 15 days (6 a day)"),
+        ("count", UP, -3.5, -0.23, "reached, 4 over the target"),
+        ("usd", DOWN, 560_000.0, 37_333.0, "at most $560k more in 15 days ($37.3k a day)"),
+        ("usd", DOWN, -20_000.0, -1_333.0, "$20k over the target already"),
+        ("ratio", UP, 0.8356, None, f"83.6% {REST}"),
+        ("ratio", UP, 1.25, None, f"125.0% {REST}: out of reach"),
+        ("ratio", UP, -0.1, None, "reached whatever the remaining 15 days bring"),
+        ("hours", DOWN, 24.2, None, f"at most 24.2 h {REST}"),
+        ("hours", DOWN, -2.0, None, "out of reach whatever the remaining 15 days bring"),
+    ],
+)
+def test_required_phrase_says_what_the_rest_of_the_period_needs(
+    unit: str, direction: str, needed: float, per_day: float | None, expected: str
+) -> None:
+    assert formatting.required_phrase(unit, direction, needed, per_day, 15) == expected
+    assert formatting.required_phrase(unit, direction, None, None, 15) is None  # not open
+    assert formatting.required_phrase(unit, direction, needed, per_day, None) is None

@@ -12,7 +12,9 @@ dbt's own files go to the project's target/export_tree/, never into --output-dir
 
 Files written into --output-dir, with <stem> = kpi_tree_<tree>_<motion>_<grain>_<period>:
   <stem>.json   the tree, nested (schema: scripts/kpi_tree_export.schema.json)
-  <stem>.md     Markdown: Mermaid flowchart, node table, where to look first, breaches
+  <stem>.md     Markdown: Mermaid flowchart, node table (trend with its change, vs last
+                year), what an open period still needs, where to look first with its
+                what-if, the offsetting drivers, breaches
   <stem>.html   one self-contained page: the tree drawn as a tree, every tree, motion, grain
                 and period switchable in the page (no network)
   breaches_<tree>_<motion>_<grain>_<period>.json / .csv

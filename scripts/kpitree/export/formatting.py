@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
-from kpitree.export.tree import Breach, Export, Node
+from kpitree.export.tree import Breach, Export, Node, Unexplained
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -27,7 +28,119 @@ def format_value(value: float | None, unit: str | None) -> str:
 
 
 def format_signed_pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:+.1f}%"
+    """+12.3% / -4.0%; a change that rounds to nothing is 0.0%, without a sign."""
+    if value is None:
+        return "n/a"
+    text = f"{value * 100:+.1f}%"
+    return "0.0%" if text[1:] == "0.0%" else text
+
+
+def format_signed_value(value: float | None, unit: str | None) -> str:
+    """A contribution with its sign: +$430,673 / -$21,513."""
+    if value is None:
+        return "n/a"
+    return ("-" if value < 0 else "+") + format_value(abs(value), unit)
+
+
+def format_compact(value: float | None, unit: str | None) -> str:
+    """Dollars to three significant digits for a sentence ($4.17M, $185k, $1.2M); any other
+    unit as format_value shows it."""
+    if value is None or unit != "usd":
+        return format_value(value, unit)
+    rounded = float(f"{abs(value):.3g}")
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if rounded >= size:
+            return f"{'-' if value < 0 else ''}${rounded / size:.3g}{suffix}"
+    return format_value(value, unit)
+
+
+def format_needed(value: float | None, unit: str | None) -> str:
+    """An amount still needed: counts rounded up to whole units (2.3 more meetings is 3),
+    dollars compact, the rest as format_value shows them."""
+    if value is not None and unit == "count":
+        return f"{math.ceil(round(value, 6)):,}"
+    return format_compact(value, unit)
+
+
+def trend_text(trend: str | None, change: float | None) -> str:
+    """The trend with the value's change against the previous period: `worse -12.3%`;
+    `better (new)` from a previous value of zero (no percentage of nothing)."""
+    if trend is None:
+        return "n/a"
+    if change is not None:
+        return f"{trend} {format_signed_pct(change)}"
+    return trend if trend == "flat" else f"{trend} (new)"
+
+
+def lower_label(label: str) -> str:
+    """A label inside a sentence: `Pipeline created` -> `pipeline created`, `PQA rate` kept."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def what_if_text(root: Node, value: float | None, in_progress: bool) -> str:
+    """The root had a driver been on target: `on target, pipeline created would be $4.17M`."""
+    so_far = " to date" if in_progress else ""
+    name = lower_label(one_line(root.label))
+    return f"on target, {name}{so_far} would be {format_compact(value, root.unit)}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def required_phrase(
+    unit: str,
+    direction: str,
+    needed: float | None,
+    per_day: float | None,
+    remaining_days: int | None,
+) -> str | None:
+    """What the rest of an open period needs to reach the full-period target (kpi_tree's
+    needed_in_rest_of_period): for counts and dollars (needed_per_remaining_day set) the
+    amount still missing and its daily rate, counts rounded up to whole units; for rates the
+    rate needed on the volume still to come, if that volume keeps its pace so far. None
+    outside a period in progress."""
+    if needed is None or not remaining_days:
+        return None
+    higher = direction == "higher_is_better"
+    days = plural(remaining_days, "day")
+    if per_day is not None:  # an amount
+        amount, rate = format_needed(abs(needed), unit), format_needed(abs(per_day), unit)
+        if higher and needed > 0:
+            return f"{amount} more in {days} ({rate} a day)"
+        if higher:
+            return f"reached, {amount} over the target"
+        if needed >= 0:
+            return f"at most {amount} more in {days} ({rate} a day)"
+        return f"{amount} over the target already"
+    rate = format_value(needed, unit)
+    if higher and needed <= 0:
+        return f"reached whatever the remaining {days} bring"
+    if higher:
+        reach = ": out of reach" if unit == "ratio" and needed > 1 else ""
+        return f"{rate} over the remaining {days}, on the volume still to come{reach}"
+    if needed < 0:
+        return f"out of reach whatever the remaining {days} bring"
+    return f"at most {rate} over the remaining {days}, on the volume still to come"
+
+
+def node_required_phrase(export: Export, node: Node) -> str | None:
+    """required_phrase for a node of the exported period."""
+    return required_phrase(
+        node.unit,
+        node.direction,
+        node.needed_in_rest_of_period,
+        node.needed_per_remaining_day,
+        export.remaining_days,
+    )
+
+
+RATE_PACE_NOTE = (
+    "A rate's need is the rate on the volume still to come (its denominator: sessions, "
+    "demo requests, meetings), if that volume keeps its pace so far."
+)
 
 
 def format_share(value: float | None) -> str:
@@ -63,6 +176,17 @@ def iso(value: date | None) -> str | None:
 
 BREACH_HEADER = ["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"]
 LOOK_FIRST_HEADER = ["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"]
+OFFSETTING_HEADER = ["Driver", "Owner", "Contribution"]
+
+
+def what_if_header(export: Export) -> str:
+    """The what-if column: the root's value had the row's driver been on target."""
+    so_far = " to date" if export.period_state == "in_progress" else ""
+    return f"{one_line(export.root.label)}{so_far} if on target"
+
+
+def unexplained_text(item: Unexplained, unit: str) -> str:
+    return f"{format_value(item.contribution, unit)} ({one_line(item.reason)}; not ranked)"
 
 
 def breach_cells(breach: Breach, export: Export) -> list[str | None]:

@@ -48,9 +48,22 @@
     return String(Number(value.toPrecision(4)));
   }
 
-  function signedPct(value) {
+  function signedPct(value) { // as formatting.format_signed_pct: 0.0% without a sign
     if (value === null || value === undefined) return "n/a";
-    return (value >= 0 ? "+" : "") + (value * 100).toFixed(1) + "%";
+    var text = (value * 100).toFixed(1);
+    if (text === "0.0" || text === "-0.0") return "0.0%";
+    return (value > 0 ? "+" : "") + text + "%";
+  }
+
+  function signedValue(value, unit) {
+    if (value === null || value === undefined) return "n/a";
+    return (value < 0 ? "-" : "+") + formatValue(Math.abs(value), unit);
+  }
+
+  function trendText(trend, change) { // as formatting.trend_text
+    if (!trend) return "n/a";
+    if (change !== null && change !== undefined) return trend + " " + signedPct(change);
+    return trend === "flat" ? trend : trend + " (new)";
   }
 
   function share(value) {
@@ -367,6 +380,9 @@
     var series = currentSeries();
     var index = series.periods.indexOf(state.period);
     var values = series.nodes[def.node_id];
+    var open = series.states[index] === "in_progress";
+    var lastYear = valueAt(values, "same_period_last_year_actual", index);
+    var required = (DATA.required || {})[seriesKey(state) + "|" + state.period] || {};
     var panel = document.getElementById("details");
     panel.textContent = "";
     var close = el("button", { "class": "close", type: "button", "aria-label": "close" }, "\u00d7");
@@ -386,7 +402,13 @@
       ["Target", formatValue(valueAt(values, "target", index), def.unit) +
         (valueAt(values, "target_source", index) ? " (" + valueAt(values, "target_source", index) + ")" : "")],
       ["Variance", signedPct(valueAt(values, "variance_pct", index))],
-      ["Status", (valueAt(values, "status", index) || "no_data").replace("_", " ") + ", trend " + (valueAt(values, "trend", index) || "n/a")],
+      ["Status", (valueAt(values, "status", index) || "no_data").replace("_", " ")],
+      ["Vs previous", trendText(valueAt(values, "trend", index), valueAt(values, "change_vs_previous_pct", index)) +
+        (open ? " (counts and dollars projected)" : "")],
+      ["Vs last year", lastYear === null || lastYear === undefined ? null :
+        signedPct(valueAt(values, "change_vs_last_year_pct", index)) + " vs " + formatValue(lastYear, def.unit) +
+        (open ? " (this period to date)" : "")],
+      ["To reach target by " + series.period_ends[index], required[def.node_id]],
       ["Pacing", valueAt(values, "pacing_ratio", index) === null || valueAt(values, "pacing_ratio", index) === undefined
         ? null : share(valueAt(values, "pacing_ratio", index)) + " of the prorated target"],
       ["Benchmark", valueAt(values, "benchmark", index) ? valueAt(values, "benchmark", index) + ": " +
@@ -434,15 +456,35 @@
 
   function drawTables(tree, root) {
     var ranked = lookFirst();
+    var unit = root.def.unit;
+    var series = currentSeries();
+    var index = series.periods.indexOf(state.period);
+    var whatIf = root.def.label + (series.states[index] === "in_progress" ? " to date" : "") + " if on target";
     var look = document.getElementById("look-first");
     look.textContent = "";
-    look.appendChild(ranked.length ? table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"],
+    look.appendChild(ranked.length ? table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall", whatIf],
       ranked.map(function (r) {
         return { attrs: { "data-node": r.node_id }, cells: [
           { text: r.rank, num: true }, { text: r.label }, { text: r.owner },
-          { text: formatValue(r.contribution, root.def.unit), num: true }, { text: share(r.share_of_shortfall), num: true }
+          { text: formatValue(r.contribution, unit), num: true }, { text: share(r.share_of_shortfall), num: true },
+          { text: formatValue(r.root_if_driver_on_target, unit), num: true }
         ] };
-      })) : el("p", {}, "No attribution for this period."));
+      })) : el("p", {}, "No driver pulled against the goal in this period."));
+    var key = seriesKey(state) + "|" + state.period;
+    var helped = (DATA.offsetting || {})[key] || [];
+    var offsetting = document.getElementById("offsetting");
+    offsetting.textContent = "";
+    offsetting.appendChild(helped.length ? table(["Driver", "Owner", "Contribution", whatIf],
+      helped.map(function (r) {
+        return { attrs: { "data-node": r.node_id }, cells: [
+          { text: r.label }, { text: r.owner }, { text: signedValue(r.contribution, unit), num: true },
+          { text: formatValue(r.root_if_driver_on_target, unit), num: true }
+        ] };
+      })) : el("p", {}, "No driver helped against the gap in this period."));
+    ((DATA.unexplained || {})[key] || []).forEach(function (part) {
+      offsetting.appendChild(el("p", { "class": "unexplained" }, "Not explained by a driver: " +
+        formatValue(part.contribution, unit) + " (" + part.reason + "; not ranked)"));
+    });
     var cells = (DATA.drill_down || {})[seriesKey(state) + "|" + state.period] || [];
     var drill = document.getElementById("drill-down");
     drill.textContent = "";
@@ -453,8 +495,7 @@
           { text: c.label }, { text: c.owner }, { text: formatValue(c.contribution, root.def.unit), num: true }
         ] };
       })) : el("p", {}, "No drill-down for this period."));
-    var series = currentSeries();
-    var end = series.period_ends[series.periods.indexOf(state.period)];
+    var end = series.period_ends[index];
     var units = {}, wanted = {};
     Object.keys(tree.byId).forEach(function (id) {
       var def = tree.byId[id].def;

@@ -1,4 +1,5 @@
-"""What the export prints: the tree indented with status, where to look first, breaches."""
+"""What the export prints: the tree indented with status and trend, what the rest of an open
+period needs, where to look first with its what-if, the offsetting drivers, breaches."""
 
 from __future__ import annotations
 
@@ -7,12 +8,69 @@ from kpitree.export.formatting import (
     breach_period,
     format_rule_value,
     format_share,
+    format_signed_value,
     format_value,
+    node_required_phrase,
     one_line,
+    trend_text,
+    unexplained_text,
+    what_if_text,
 )
-from kpitree.export.tree import Export
+from kpitree.export.tree import Export, Node
 
 TOP_LOOK_FIRST = 3
+TOP_OFFSETTING = 3
+
+
+def required_line(export: Export, node: Node, prefix: str, owner: bool) -> list[str]:
+    """One line: what the rest of the open period needs from this node (none if nothing)."""
+    phrase = node_required_phrase(export, node)
+    if phrase is None:
+        return []
+    who = f" ({one_line(node.owner)})" if owner else ""
+    return [f"  {prefix}{one_line(node.label)}{who}: {phrase}"]
+
+
+def required_lines(export: Export) -> list[str]:
+    """For a period in progress: the root and the rank-1 driver."""
+    lines = required_line(export, export.root, "", owner=False)
+    nodes = {node.node_id: node for _, node in export.root.walk()}
+    first = export.where_to_look_first[0] if export.where_to_look_first else None
+    if first is not None and first.node_id in nodes:
+        lines += required_line(export, nodes[first.node_id], "1. ", owner=True)
+    if not lines:
+        return []
+    return ["", f"To reach target by {export.period_end.isoformat()}:", *lines]
+
+
+def leaf_lines(export: Export) -> list[str]:
+    """Where to look first (with the what-if), then the drivers that helped, then what no
+    driver explains."""
+    unit = export.root.unit
+    in_progress = export.period_state == "in_progress"
+    lines = ["", "Where to look first:"]
+    for item in export.where_to_look_first[:TOP_LOOK_FIRST]:
+        lines.append(
+            f"  {item.rank}. {one_line(item.label)} ({one_line(item.owner)}): "
+            f"{format_value(item.contribution, unit)} "
+            f"({format_share(item.share_of_shortfall)} of the shortfall); "
+            f"{what_if_text(export.root, item.root_if_driver_on_target, in_progress)}"
+        )
+    if not export.where_to_look_first:
+        lines.append("  none")
+    lines += ["", "Offsetting (helped the goal):"]
+    for offset in export.offsetting[:TOP_OFFSETTING]:
+        lines.append(
+            f"  {one_line(offset.label)} ({one_line(offset.owner)}): "
+            f"{format_signed_value(offset.contribution, unit)}"
+        )
+    if len(export.offsetting) > TOP_OFFSETTING:
+        lines.append(f"  and {len(export.offsetting) - TOP_OFFSETTING} more (in the JSON)")
+    if not export.offsetting:
+        lines.append("  none")
+    for part in export.unexplained:
+        lines.append(f"Not explained by a driver: {unexplained_text(part, unit)}")
+    return lines
 
 
 def render_console(export: Export) -> list[str]:
@@ -26,21 +84,18 @@ def render_console(export: Export) -> list[str]:
     ]
     label_width = max(len(name) for name, _ in entries)
     value_width = max(len(actual_vs_target(node)) for _, node in entries)
+    trend_width = max(
+        len(trend_text(node.trend, node.change_vs_previous_pct)) for _, node in entries
+    )
     for name, node in entries:
+        trend = trend_text(node.trend, node.change_vs_previous_pct)
         lines.append(
             f"{name:<{label_width}}  {actual_vs_target(node):<{value_width}}  "
-            f"{node.status:<11} {node.trend or 'n/a':<9}  {one_line(node.owner)}"
+            f"{node.status:<11} {trend:<{trend_width}}  {one_line(node.owner)}"
         )
     lines.append("(~ diagnostic: explains its parent, outside the identity)")
-    lines += ["", "Where to look first:"]
-    for item in export.where_to_look_first[:TOP_LOOK_FIRST]:
-        lines.append(
-            f"  {item.rank}. {one_line(item.label)} ({one_line(item.owner)}): "
-            f"contribution {format_value(item.contribution, export.root.unit)} "
-            f"({format_share(item.share_of_shortfall)} of the shortfall)"
-        )
-    if not export.where_to_look_first:
-        lines.append("  none")
+    lines += required_lines(export)
+    lines += leaf_lines(export)
     if export.drill_down:
         lines += ["", "Where to look first, by subgroup:"]
         for cell in export.drill_down:

@@ -3,7 +3,9 @@
 Left to right on a wide screen (an indented tree on a phone), each node a card with its actual,
 target, status colour, owner, a sparkline of its recent periods with its benchmark band; x or +
 on the links between a node's drivers, diagnostics dashed and set apart; the path to where to
-look first highlighted; the definition on hover (or tap). Tree, motion, grain and period switch
+look first highlighted; the definition, both changes and what an open period still needs on
+hover (or tap); where to look first with its what-if and the offsetting drivers below the
+tree (their JSON written out by page_document). Tree, motion, grain and period switch
 in the page (and in the URL's #hash), from data embedded in it: no network, no CDN, the style
 and the script inline (page.css, page.js beside this module).
 
@@ -20,8 +22,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from kpitree.export.render_json import breach_to_json, look_first_to_json
-from kpitree.export.tree import Export, Node
+from kpitree.export.formatting import required_phrase
+from kpitree.export.render_json import (
+    breach_to_json,
+    drill_down_to_json,
+    look_first_to_json,
+    offsetting_to_json,
+    unexplained_to_json,
+)
+from kpitree.export.tree import Export, LeafAttribution, Node, remaining_days, to_date
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched
 
@@ -83,7 +92,12 @@ def page_from_export(export: Export) -> dict[str, Any]:
             "benchmark_low": [node.benchmark.low if node.benchmark else None],
             "benchmark_high": [node.benchmark.high if node.benchmark else None],
             "actual_note": [node.actual_note],
-            "elapsed_days": [None],
+            "elapsed_days": [export.elapsed_days],
+            "change_vs_previous_pct": [node.change_vs_previous_pct],
+            "same_period_last_year_actual": [node.same_period_last_year_actual],
+            "change_vs_last_year_pct": [node.change_vs_last_year_pct],
+            "needed_in_rest_of_period": [node.needed_in_rest_of_period],
+            "needed_per_remaining_day": [node.needed_per_remaining_day],
         }
         for _, node in export.root.walk()
     }
@@ -108,30 +122,70 @@ def page_from_export(export: Export) -> dict[str, Any]:
                 "nodes": nodes,
             }
         },
+        "leaf_attribution": {
+            f"{key}|{period}": LeafAttribution(
+                export.where_to_look_first, export.offsetting, export.unexplained
+            )
+        },
+        "drill_down": {f"{key}|{period}": [drill_down_to_json(c) for c in export.drill_down]},
+        "breaches": export.breaches,
+    }
+
+
+def required_texts(page: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """By "tree|motion|grain|period" of a period in progress, by node: what the rest of the
+    period needs to reach the target (formatting.required_phrase, as the console says it)."""
+    definitions = {
+        (tree["tree_id"], node["node_id"]): node for tree in page["trees"] for node in tree["nodes"]
+    }
+    texts: dict[str, dict[str, str]] = {}
+    for key, series in sorted(page["series"].items()):
+        tree_id = key.split("|")[0]
+        for index, state in enumerate(series["states"]):
+            start, end = series["periods"][index], to_date(series["period_ends"][index])
+            start_date = to_date(start)
+            if state != "in_progress" or start_date is None or end is None:
+                continue
+            for node_id, values in sorted(series["nodes"].items()):
+                definition = definitions.get((tree_id, node_id))
+                if definition is None:
+                    continue
+                days = remaining_days(start_date, end, state, values["elapsed_days"][index])
+                phrase = required_phrase(
+                    definition["unit"],
+                    definition["direction"],
+                    values["needed_in_rest_of_period"][index],
+                    values["needed_per_remaining_day"][index],
+                    days,
+                )
+                if phrase is not None:
+                    texts.setdefault(f"{key}|{start}", {})[node_id] = phrase
+    return texts
+
+
+def page_document(page: dict[str, Any]) -> dict[str, Any]:
+    """The page's data as JSON values: the leaf attribution split into where to look first,
+    offsetting and unexplained, the breaches as their JSON rows, what an open period needs."""
+    leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
+    plain = {k: v for k, v in page.items() if k not in ("leaf_attribution", "breaches")}
+    return {
+        **plain,
         "where_to_look_first": {
-            f"{key}|{period}": [look_first_to_json(item) for item in export.where_to_look_first]
+            k: [look_first_to_json(i) for i in v.where_to_look_first] for k, v in leaves.items()
         },
-        "drill_down": {
-            f"{key}|{period}": [
-                {
-                    "breakdown": cell.breakdown,
-                    "breakdown_value": cell.breakdown_value,
-                    "node_id": cell.node_id,
-                    "label": cell.label,
-                    "owner": cell.owner,
-                    "contribution": cell.contribution,
-                }
-                for cell in export.drill_down
-            ]
+        "offsetting": {k: [offsetting_to_json(i) for i in v.offsetting] for k, v in leaves.items()},
+        "unexplained": {
+            k: [unexplained_to_json(i) for i in v.unexplained] for k, v in leaves.items()
         },
-        "breaches": [breach_to_json(breach) for breach in export.breaches],
+        "breaches": [breach_to_json(breach) for breach in page["breaches"]],
+        "required": required_texts(page),
     }
 
 
 def render_html(export: Export) -> str:
     page = export.page if export.page is not None else page_from_export(export)
     document = {
-        **page,
+        **page_document(page),
         "initial": {
             "tree": export.tree,
             "motion": export.motion,
@@ -183,6 +237,8 @@ def render_html(export: Export) -> str:
             '<section class="tables">',
             "<h2>Where to look first</h2>",
             '<div id="look-first"></div>',
+            "<h2>Offsetting drivers (helped the goal)</h2>",
+            '<div id="offsetting"></div>',
             "<h2>Where to look first, by subgroup</h2>",
             '<div id="drill-down"></div>',
             "<h2>Breaches in this period</h2>",

@@ -5,15 +5,16 @@ fixed order; children, look-first rows and breaches in a fixed order)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from typing import Any
 
 from kpitree.export.formatting import iso
-from kpitree.export.tree import Breach, Export, LookFirst, Node
+from kpitree.export.tree import Breach, DrillDown, Export, LookFirst, Node, Offsetting, Unexplained
 from kpitree.export.warehouse import BREACH_COLUMNS
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -37,7 +38,13 @@ def node_to_json(node: Node) -> dict[str, Any]:
         "variance_pct": node.variance_pct,
         "status": node.status,
         "trend": node.trend,
+        "change_vs_previous_pct": node.change_vs_previous_pct,
+        "same_period_last_year_actual": node.same_period_last_year_actual,
+        "change_vs_last_year_pct": node.change_vs_last_year_pct,
+        "pacing_target": node.pacing_target,
         "pacing_ratio": node.pacing_ratio,
+        "needed_in_rest_of_period": node.needed_in_rest_of_period,
+        "needed_per_remaining_day": node.needed_per_remaining_day,
         "benchmark": None
         if benchmark is None
         else {"name": benchmark.name, "low": benchmark.low, "high": benchmark.high},
@@ -54,14 +61,19 @@ def node_to_json(node: Node) -> dict[str, Any]:
 
 
 def look_first_to_json(item: LookFirst) -> dict[str, Any]:
-    return {
-        "node_id": item.node_id,
-        "label": item.label,
-        "owner": item.owner,
-        "contribution": item.contribution,
-        "share_of_shortfall": item.share_of_shortfall,
-        "rank": item.rank,
-    }
+    return dataclasses.asdict(item)
+
+
+def offsetting_to_json(item: Offsetting) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
+def unexplained_to_json(item: Unexplained) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
+def drill_down_to_json(item: DrillDown) -> dict[str, Any]:
+    return dataclasses.asdict(item)
 
 
 def breach_to_json(breach: Breach) -> dict[str, Any]:
@@ -79,19 +91,13 @@ def export_to_json(export: Export) -> dict[str, Any]:
         "period_end": export.period_end.isoformat(),
         "period_state": export.period_state,
         "as_of_date": iso(export.as_of_date),
+        "elapsed_days": export.elapsed_days,
+        "remaining_days": export.remaining_days,
         "root": node_to_json(export.root),
         "where_to_look_first": [look_first_to_json(item) for item in export.where_to_look_first],
-        "drill_down": [
-            {
-                "breakdown": item.breakdown,
-                "breakdown_value": item.breakdown_value,
-                "node_id": item.node_id,
-                "label": item.label,
-                "owner": item.owner,
-                "contribution": item.contribution,
-            }
-            for item in export.drill_down
-        ],
+        "offsetting": [offsetting_to_json(item) for item in export.offsetting],
+        "unexplained": [unexplained_to_json(item) for item in export.unexplained],
+        "drill_down": [drill_down_to_json(item) for item in export.drill_down],
         "breaches": [breach_to_json(breach) for breach in export.breaches],
     }
 

@@ -1,5 +1,6 @@
-"""The export as Markdown: a Mermaid flowchart, the node table, where to look first, the
-breaches. Stable for diffing: nothing in it changes unless the data does."""
+"""The export as Markdown: a Mermaid flowchart, the node table, what an open period still
+needs, where to look first with its what-if, the offsetting drivers, the breaches. Stable for
+diffing: nothing in it changes unless the data does."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ import re
 from kpitree.export.formatting import (
     BREACH_HEADER,
     LOOK_FIRST_HEADER,
+    OFFSETTING_HEADER,
+    RATE_PACE_NOTE,
     actual_vs_target,
     breach_cells,
     format_share,
     format_signed_pct,
+    format_signed_value,
     format_value,
+    node_required_phrase,
     one_line,
     period_sentence,
+    trend_text,
+    unexplained_text,
+    what_if_header,
 )
 from kpitree.export.tree import Export, Node
 
@@ -27,6 +35,7 @@ STATUS_CLASSES = {
     "no_data": "fill:#eeeeee,stroke:#9e9e9e,color:#424242",
     "not_started": "fill:#f5f5f5,stroke:#bdbdbd,color:#616161",
 }
+REQUIRED_HEADER = ["Metric", "Owner", "So far", "Target", "The rest of the period needs"]
 MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:!?()/+%$'_\-]")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
 
@@ -84,6 +93,89 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
+def period_comparisons(export: Export) -> str:
+    """What the trend and vs-last-year columns compare."""
+    if export.period_state != "in_progress":
+        return (
+            "Trend: against the previous period, with the value's change; vs last year: "
+            "against the same period a year earlier."
+        )
+    return (
+        "Trend: against the previous period, counts and dollars projected to the full period; "
+        "vs last year: the period to date against the whole of the same period a year earlier "
+        "(counts and dollars are part of a period against a whole one)."
+    )
+
+
+def required_section(export: Export) -> list[str]:
+    """For a period in progress: what the rest of it needs from each node with a target."""
+    rows = []
+    for depth, node in export.root.walk():
+        phrase = node_required_phrase(export, node)
+        if phrase is not None:
+            rows.append(
+                [
+                    "&nbsp;&nbsp;" * depth + md(node.label) + diagnostic_mark(node),
+                    md(node.owner),
+                    md(format_value(node.actual, node.unit)),
+                    md(format_value(node.target, node.unit)),
+                    md(phrase),
+                ]
+            )
+    if not rows:
+        return []
+    days = export.remaining_days
+    return [
+        "",
+        f"## To reach target by {export.period_end.isoformat()} ({days} days left)",
+        "",
+        *markdown_table(
+            ["Metric", "Owner", "So far", "Target", "The rest of the period needs"], rows
+        ),
+        "",
+        "Counts and dollars: the amount still missing, counts rounded up to whole units. "
+        + RATE_PACE_NOTE,
+    ]
+
+
+def look_first_section(export: Export) -> list[str]:
+    """Where to look first with the what-if, the drivers that helped, what no driver explains."""
+    unit = export.root.unit
+    lines = ["", "## Where to look first", ""]
+    if export.where_to_look_first:
+        rows = [
+            [
+                str(item.rank),
+                md(item.label),
+                md(item.owner),
+                md(format_value(item.contribution, unit)),
+                md(format_share(item.share_of_shortfall)),
+                md(format_value(item.root_if_driver_on_target, unit)),
+            ]
+            for item in export.where_to_look_first
+        ]
+        lines += markdown_table([*LOOK_FIRST_HEADER, md(what_if_header(export))], rows)
+    else:
+        lines.append("No driver pulled against the goal in this period.")
+    lines += ["", "## Offsetting drivers", ""]
+    if export.offsetting:
+        rows = [
+            [
+                md(item.label),
+                md(item.owner),
+                md(format_signed_value(item.contribution, unit)),
+                md(format_value(item.root_if_driver_on_target, unit)),
+            ]
+            for item in export.offsetting
+        ]
+        lines += markdown_table([*OFFSETTING_HEADER, md(what_if_header(export))], rows)
+    else:
+        lines.append("No driver helped against the gap in this period.")
+    for part in export.unexplained:
+        lines += ["", f"Not explained by a driver: {md(unexplained_text(part, unit))}"]
+    return lines
+
+
 def render_markdown(export: Export) -> str:
     root = export.root
     lines = [
@@ -108,27 +200,16 @@ def render_markdown(export: Export) -> str:
             md(format_value(node.target, node.unit)),
             md(format_signed_pct(node.variance_pct)),
             md(node.status),
-            md(node.trend or "n/a"),
+            md(trend_text(node.trend, node.change_vs_previous_pct)),
+            md(format_signed_pct(node.change_vs_last_year_pct)),
         ]
         for depth, node in root.walk()
     ]
     header = ["Metric", "Owner", "Actual", "Target", "Variance %", "Status", "Trend"]
-    lines += markdown_table(header, node_rows)
-    lines += ["", "## Where to look first", ""]
-    if export.where_to_look_first:
-        rows = [
-            [
-                str(item.rank),
-                md(item.label),
-                md(item.owner),
-                md(format_value(item.contribution, root.unit)),
-                md(format_share(item.share_of_shortfall)),
-            ]
-            for item in export.where_to_look_first
-        ]
-        lines += markdown_table(LOOK_FIRST_HEADER, rows)
-    else:
-        lines.append("No attribution for this period.")
+    lines += markdown_table([*header, "vs last year"], node_rows)
+    lines += ["", period_comparisons(export)]
+    lines += required_section(export)
+    lines += look_first_section(export)
     lines += ["", "## Breaches", ""]
     if export.breaches:
         rows = [[md(cell) for cell in breach_cells(b, export)] for b in export.breaches]

@@ -70,6 +70,12 @@ class Node:
     benchmark: Benchmark | None
     actual_note: str | None
     parent_node_id: str | None = None
+    change_vs_previous_pct: float | None = None
+    same_period_last_year_actual: float | None = None
+    change_vs_last_year_pct: float | None = None
+    pacing_target: float | None = None
+    needed_in_rest_of_period: float | None = None
+    needed_per_remaining_day: float | None = None
     attribution: Attribution | None = None
     children: list[Node] = field(default_factory=list)
 
@@ -82,7 +88,8 @@ class Node:
 
 @dataclass(frozen=True)
 class LookFirst:
-    """One leaf driver of the root, ranked by how hard it pulled against the root."""
+    """One leaf driver of the root, ranked by how hard it pulled against the root, with the
+    what-if: the root's value had that driver met its target, all else equal."""
 
     rank: int
     node_id: str
@@ -90,6 +97,28 @@ class LookFirst:
     owner: str | None
     contribution: float | None
     share_of_shortfall: float | None
+    root_if_driver_on_target: float | None = None
+
+
+@dataclass(frozen=True)
+class Offsetting:
+    """One leaf driver of the root that helped it against its gap (no rank, no share: shares
+    of the shortfall mean something only for the drivers against the goal)."""
+
+    node_id: str
+    label: str
+    owner: str | None
+    contribution: float | None
+    root_if_driver_on_target: float | None
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    """A part of the root's gap no driver explains (kpi_variance_attribution rows without a
+    driver): drivers without an actual, or drivers' targets that do not combine."""
+
+    reason: str
+    contribution: float
 
 
 @dataclass(frozen=True)
@@ -149,6 +178,9 @@ class Export:
     breaches: list[Breach]
     drill_down: list[DrillDown] = field(default_factory=list)
     page: dict[str, Any] | None = None
+    offsetting: list[Offsetting] = field(default_factory=list)
+    unexplained: list[Unexplained] = field(default_factory=list)
+    elapsed_days: int | None = None
 
     @property
     def stem(self) -> str:
@@ -158,8 +190,21 @@ class Export:
     def suffix(self) -> str:
         return f"{self.tree}_{self.motion}_{self.grain}_{self.period_start.isoformat()}"
 
+    @property
+    def remaining_days(self) -> int | None:
+        return remaining_days(
+            self.period_start, self.period_end, self.period_state, self.elapsed_days
+        )
+
     def unit_of(self, metric_id: str) -> str | None:
         return next((n.unit for _, n in self.root.walk() if n.metric_id == metric_id), None)
+
+
+def remaining_days(start: date, end: date, state: str, elapsed_days: int | None) -> int | None:
+    """Days of a period in progress still to come after the as-of date (None otherwise)."""
+    if state != "in_progress" or elapsed_days is None:
+        return None
+    return (end - start).days + 1 - elapsed_days
 
 
 # --------------------------------------------------------------------------- values from rows
@@ -220,6 +265,12 @@ def node_from_row(row: dict[str, Any]) -> Node:
         benchmark=benchmark,
         actual_note=to_text(row["actual_note"]),
         parent_node_id=to_text(row["parent_node_id"]),
+        change_vs_previous_pct=to_float(row["change_vs_previous_pct"]),
+        same_period_last_year_actual=to_float(row["same_period_last_year_actual"]),
+        change_vs_last_year_pct=to_float(row["change_vs_last_year_pct"]),
+        pacing_target=to_float(row["pacing_target"]),
+        needed_in_rest_of_period=to_float(row["needed_in_rest_of_period"]),
+        needed_per_remaining_day=to_float(row["needed_per_remaining_day"]),
     )
 
 
@@ -254,6 +305,22 @@ def breach_order(breach: Breach) -> tuple[int, date, str, str, str]:
     """Most severe first, then by period, metric, threshold and motion: a stable order."""
     severity = -SEVERITIES.index(breach.severity) if breach.severity in SEVERITIES else 1
     return severity, breach.period_start, breach.metric_id, breach.threshold_id, breach.motion
+
+
+def breach_key(breach: Breach) -> tuple[str, str, str, str, date]:
+    """What makes a breach one breach: its threshold, metric, motion and period."""
+    return (
+        breach.threshold_id, breach.metric_id, breach.motion, breach.grain, breach.period_start,
+    )  # fmt: skip
+
+
+def distinct_breaches(breaches: Iterable[Breach]) -> list[Breach]:
+    """Each breach once, in breach order: a row repeated by a join upstream (one per owner,
+    per tree reading the metric) would otherwise repeat a breach and its action."""
+    seen: dict[tuple[str, str, str, str, date], Breach] = {}
+    for breach in sorted(breaches, key=breach_order):
+        seen.setdefault(breach_key(breach), breach)
+    return list(seen.values())
 
 
 # --------------------------------------------------------------------------- building the tree
@@ -303,24 +370,68 @@ def attach_attribution(root: Node, rows: list[dict[str, Any]]) -> None:
                 )
 
 
-def where_to_look_first(root: Node, rows: list[dict[str, Any]]) -> list[LookFirst]:
-    """The root's leaf drivers that pulled against its goal, ranked (rank 1: where to look
-    first); drivers that offset the gap are not ranked."""
-    ranked = [
-        LookFirst(
-            rank=int(row["where_to_look_rank"]),
-            node_id=str(row["driver_node_id"]),
-            label=str(row["driver_label"]),
-            owner=to_text(row["driver_owner"]),
-            contribution=to_float(row["contribution"]),
-            share_of_shortfall=to_float(row["share_of_shortfall"]),
-        )
-        for row in rows
-        if row["node_id"] == root.node_id
-        and row["attribution_level"] == "leaf"
-        and row["where_to_look_rank"] is not None
-    ]
-    return sorted(ranked, key=lambda item: (item.rank, item.node_id))
+# Below this share of the root's target (kpi_identity_tolerance), a part of the gap no
+# driver explains is rounding, not something to list.
+UNEXPLAINED_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class LeafAttribution:
+    """The root's gap over its leaf drivers, as a CMO reads it: the drivers against the goal
+    ranked (where to look first), the drivers that helped (largest first), and the part no
+    driver explains."""
+
+    where_to_look_first: list[LookFirst]
+    offsetting: list[Offsetting]
+    unexplained: list[Unexplained]
+
+
+def direction_sign(direction: str) -> int:
+    return 1 if direction == "higher_is_better" else -1
+
+
+def leaf_attribution(rows: Iterable[dict[str, Any]], direction: str) -> LeafAttribution:
+    """Splits the root's leaf rows of kpi_variance_attribution (one period and breakdown) by
+    effect. Offsetting rows that moved nothing (a driver exactly on target, a rate of nothing
+    over nothing) did not help and are left out; so is an unexplained part within rounding."""
+    sign = direction_sign(direction)
+    ranked: list[LookFirst] = []
+    offsetting: list[Offsetting] = []
+    unexplained: list[Unexplained] = []
+    for row in rows:
+        contribution = to_float(row["contribution"])
+        if row["driver_node_id"] is None:
+            scale = max(abs(to_float(row["parent_target"]) or 0.0), 1.0)
+            if contribution is not None and abs(contribution) > UNEXPLAINED_TOLERANCE * scale:
+                unexplained.append(Unexplained(str(row["driver_label"]), contribution))
+            continue
+        driver: dict[str, Any] = {
+            "node_id": str(row["driver_node_id"]),
+            "label": str(row["driver_label"]),
+            "owner": to_text(row["driver_owner"]),
+            "contribution": contribution,
+            "root_if_driver_on_target": to_float(row["root_if_driver_on_target"]),
+        }
+        if row["where_to_look_rank"] is not None:
+            rank, share = int(row["where_to_look_rank"]), to_float(row["share_of_shortfall"])
+            ranked.append(LookFirst(rank=rank, share_of_shortfall=share, **driver))
+        elif row["effect"] == "offsetting" and contribution is not None and sign * contribution > 0:
+            offsetting.append(Offsetting(**driver))
+    return LeafAttribution(
+        where_to_look_first=sorted(ranked, key=lambda item: (item.rank, item.node_id)),
+        offsetting=sorted(
+            offsetting, key=lambda item: (-sign * (item.contribution or 0.0), item.node_id)
+        ),
+        unexplained=sorted(unexplained, key=lambda item: (item.reason, item.contribution)),
+    )
+
+
+def root_leaf_attribution(root: Node, rows: list[dict[str, Any]]) -> LeafAttribution:
+    """The leaf attribution of the exported root (rows: its period, breakdown total)."""
+    return leaf_attribution(
+        (r for r in rows if r["node_id"] == root.node_id and r["attribution_level"] == "leaf"),
+        root.direction,
+    )
 
 
 def failing_breaches(breaches: list[Breach], level: str | None) -> list[Breach]:

@@ -25,12 +25,13 @@ from kpitree.export.tree import (
     assemble_tree,
     attach_attribution,
     breach_from_row,
-    breach_order,
+    distinct_breaches,
+    leaf_attribution,
     node_from_row,
+    root_leaf_attribution,
     to_date,
     to_float,
     to_int,
-    where_to_look_first,
 )
 
 MISSING_RELATION = re.compile(r"does not exist", re.IGNORECASE)
@@ -41,11 +42,14 @@ TREE_COLUMNS = (
     "owner", "cadence", "unit", "direction", "period_start", "period_end", "period_state",
     "actual", "target", "target_source", "variance", "variance_pct", "status", "trend",
     "pacing_ratio", "benchmark", "benchmark_low", "benchmark_high", "actual_note",
+    "change_vs_previous_pct", "same_period_last_year_actual", "change_vs_last_year_pct",
+    "elapsed_days", "pacing_target", "needed_in_rest_of_period", "needed_per_remaining_day",
 )  # fmt: skip
-ATTRIBUTION_COLUMNS = (
-    "node_id", "attribution_level", "driver_node_id", "driver_label", "driver_owner",
-    "contribution", "share_of_shortfall", "where_to_look_rank",
+LEAF_COLUMNS = (
+    "driver_node_id", "driver_label", "driver_owner", "effect", "contribution",
+    "share_of_shortfall", "where_to_look_rank", "root_if_driver_on_target", "parent_target",
 )  # fmt: skip
+ATTRIBUTION_COLUMNS = ("node_id", "attribution_level", *LEAF_COLUMNS)
 BREACH_COLUMNS = (
     "breach_id", "threshold_id", "tree_id", "node_id", "metric_id", "label", "motion", "grain",
     "period_start", "period_end", "period_state", "rule", "observed", "threshold", "actual",
@@ -61,6 +65,8 @@ HISTORY_COLUMNS = (
     "tree_id", "node_id", "motion", "grain", "period_start", "period_end", "period_state",
     "actual", "target", "target_source", "variance_pct", "status", "trend", "pacing_ratio",
     "benchmark", "benchmark_low", "benchmark_high", "actual_note", "elapsed_days",
+    "change_vs_previous_pct", "same_period_last_year_actual", "change_vs_last_year_pct",
+    "needed_in_rest_of_period", "needed_per_remaining_day",
 )  # fmt: skip
 
 # Within one process (tests call main() many times) a parsed manifest is reused.
@@ -233,8 +239,7 @@ def load_attribution(warehouse: DbtWarehouse, period: Period) -> list[dict[str, 
     return warehouse.query(
         f"select {', '.join(ATTRIBUTION_COLUMNS)} from {ref('kpi_variance_attribution')} "
         f"where {scope_filter(period.tree, period.grain, period.motion)} "
-        f"and period_start = {sql_literal(period.start)} and driver_node_id is not null "
-        "and breakdown = 'total'"
+        f"and period_start = {sql_literal(period.start)} and breakdown = 'total'"
     )
 
 
@@ -252,7 +257,7 @@ def load_breaches(
         f"and period_start >= {sql_literal(period.start)} "
         f"and period_start <= {sql_literal(end)}"
     )
-    return sorted((breach_from_row(row) for row in rows), key=breach_order)
+    return distinct_breaches(breach_from_row(row) for row in rows)
 
 
 DRILL_DOWN_COLUMNS = (
@@ -335,6 +340,7 @@ def load_export(
     attach_attribution(root, attribution)
     end = to_date(rows[0]["period_end"]) or start
     series = sorted({(node.metric_id, node.metric_motion) for _, node in root.walk()})
+    leaves = root_leaf_attribution(root, attribution)
     return Export(
         tree=tree,
         motion=chosen_motion,
@@ -344,10 +350,13 @@ def load_export(
         period_state=state,
         as_of_date=as_of_date(warehouse),
         root=root,
-        where_to_look_first=where_to_look_first(root, attribution),
+        where_to_look_first=leaves.where_to_look_first,
         breaches=load_breaches(warehouse, period, end, series),
         drill_down=load_drill_down(warehouse, period, root.node_id),
         page=load_page_data(warehouse, scopes) if with_page else None,
+        offsetting=leaves.offsetting,
+        unexplained=leaves.unexplained,
+        elapsed_days=to_int(rows[0]["elapsed_days"]),
     )
 
 
@@ -360,8 +369,11 @@ def iso_or_none(value: date | None) -> str:
 
 def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dict[str, Any]:
     """Every tree's definition and history (every motion of its scope, grain and period that
-    has started), where to look first and the breaches: what the HTML page switches between.
-    Plain JSON values, sorted, so the page is the same byte for byte for the same data."""
+    has started), the root's leaf attribution (where to look first, offsetting, unexplained:
+    a LeafAttribution by "tree|motion|grain|period"), the drill-down and the breaches (each
+    once, as Breach objects): what the HTML page switches between. render_html writes the
+    objects out; the rest is plain JSON values, sorted, so the page is the same byte for
+    byte for the same data."""
     trees = warehouse.query(
         f"select tree_id, label, owner, scope, root_node_id from {ref('kpi_trees')} "
         "order by tree_id"
@@ -375,18 +387,18 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         "where breakdown = 'total' and period_state != 'not_started' "
         "order by tree_id, motion, grain, period_start, node_id"
     )
-    look_first = warehouse.query(
+    leaf_rows = warehouse.query(
         "select attribution.tree_id, attribution.motion, attribution.grain, "
         "attribution.period_start, attribution.breakdown, attribution.breakdown_value, "
-        "attribution.driver_node_id, attribution.driver_label, attribution.driver_owner, "
-        "attribution.contribution, attribution.share_of_shortfall, attribution.where_to_look_rank "
-        f"from {ref('kpi_variance_attribution')} as attribution "
+        + ", ".join(f"attribution.{name}" for name in LEAF_COLUMNS)
+        + f" from {ref('kpi_variance_attribution')} as attribution "
         f"inner join {ref('kpi_trees')} as trees "
         "on attribution.tree_id = trees.tree_id and attribution.node_id = trees.root_node_id "
-        "where attribution.attribution_level = 'leaf' and (attribution.where_to_look_rank = 1 "
-        "or (attribution.breakdown = 'total' and attribution.where_to_look_rank is not null)) "
+        "where attribution.attribution_level = 'leaf' "
+        "and (attribution.breakdown = 'total' or attribution.where_to_look_rank = 1) "
         "order by attribution.tree_id, attribution.motion, attribution.grain, "
-        "attribution.period_start, attribution.breakdown, attribution.where_to_look_rank"
+        "attribution.period_start, attribution.breakdown, attribution.breakdown_value, "
+        "attribution.driver_node_id"
     )
     breaches = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
@@ -416,12 +428,20 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         for values in slot["nodes"].values():
             for column in values.values():
                 column.extend([None] * (len(slot["periods"]) - len(column)))
-    ranked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    directions = {
+        str(row["tree_id"]): str(row["direction"])
+        for row in definitions
+        if row["parent_node_id"] is None
+    }
+    root_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_subgroup: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in look_first:
+    for row in leaf_rows:
         key = "|".join(str(plain(row[name])) for name in ("tree_id", "motion", "grain"))
-        slot = ranked if row["breakdown"] == "total" else by_subgroup
-        slot[f"{key}|{plain(row['period_start'])}"].append(
+        key = f"{key}|{plain(row['period_start'])}"
+        if row["breakdown"] == "total":
+            root_rows[key].append(row)
+            continue
+        by_subgroup[key].append(
             {
                 "breakdown": plain(row["breakdown"]),
                 "breakdown_value": plain(row["breakdown_value"]),
@@ -429,10 +449,12 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
                 "label": plain(row["driver_label"]),
                 "owner": plain(row["driver_owner"]),
                 "contribution": plain(row["contribution"]),
-                "share_of_shortfall": plain(row["share_of_shortfall"]),
-                "rank": plain(row["where_to_look_rank"], "rank"),
             }
         )
+    leaves = {
+        key: leaf_attribution(rows, directions.get(key.split("|")[0], "higher_is_better"))
+        for key, rows in root_rows.items()
+    }
     return {
         "trees": [
             {
@@ -446,9 +468,9 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
             for row in trees
         ],
         "series": series,
-        "where_to_look_first": dict(ranked),
+        "leaf_attribution": leaves,
         "drill_down": dict(by_subgroup),
-        "breaches": [{name: plain(row[name], name) for name in BREACH_COLUMNS} for row in breaches],
+        "breaches": distinct_breaches(breach_from_row(row) for row in breaches),
     }
 
 
