@@ -12,7 +12,7 @@ funnel_events as (
 final as (
 
     select
-        event_id as meeting_held_id,
+        {{ dbt.concat(['source_system', "':'", 'event_id']) }} as meeting_held_id,
         contact_id,
         motion,
         channel,
