@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import psycopg2
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from kpitree.raw_tables import RAW_TABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS_DIR = REPO_ROOT / "scripts"
@@ -246,3 +247,29 @@ def load_script(name: str) -> Any:
     sys.modules[name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
+
+
+def write_empty_raw_tables(raw_dir: Path) -> None:
+    """Give each raw table a hand-made fixture did not write a file with no rows.
+
+    The columns and types are the generator's: a tiny dataset is generated beside
+    raw_dir and copied with `limit 0`, so the fixture follows the raw contract as it changes.
+    """
+    import subprocess
+
+    schema_source = raw_dir.parent / f"{raw_dir.name}-schema-source"
+    subprocess.run(
+        [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", "1000",
+         "--output-dir", str(schema_source), "--quiet"],
+        check=True,
+    )  # fmt: skip
+    connection = duckdb.connect()
+    for table in RAW_TABLES:
+        if (raw_dir / table).exists():
+            continue
+        (raw_dir / table).mkdir(parents=True)
+        connection.execute(
+            f"copy (select * from read_parquet('{schema_source}/{table}/*.parquet') limit 0) "
+            f"to '{raw_dir}/{table}/part-0.parquet'"
+        )
+    connection.close()

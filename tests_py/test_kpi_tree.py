@@ -74,7 +74,10 @@ def test_status_follows_target_tolerance_and_direction(built_engine: Engine) -> 
             continue
         sign = 1 if row["direction"] == "higher_is_better" else -1
         reference = row["pacing_target"] if row["period_state"] == "in_progress" else row["target"]
-        performance = round(sign * (row["actual"] - reference) / abs(reference), 9)
+        if reference == 0:  # a target of zero: any value is beyond the band
+            performance = sign * row["actual"] * math.inf if row["actual"] else 0.0
+        else:
+            performance = round(sign * (row["actual"] - reference) / abs(reference), 9)
         expected = (
             "ahead" if performance > STATUS_TOLERANCE
             else "behind" if performance < -STATUS_TOLERANCE

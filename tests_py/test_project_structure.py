@@ -38,7 +38,7 @@ NO_FRESHNESS_BY_DESIGN = {
 FOLDER_PREFIXES = {
     "staging": ("stg_", "base_"),
     "intermediate": ("int_",),
-    "semantic": ("metricflow_time_spine", "definition_"),
+    "semantic": ("kpi_time_spine", "definition_"),
     "tree": ("tree_",),
     "marts": ("kpi_", "fct_", "dim_", "rpt_"),
 }
@@ -201,7 +201,7 @@ def test_no_root_models_but_the_time_spine(manifest: dict[str, Any]) -> None:
     """A model without parents is a definition typed twice or a lineage gap; the time
     spine is generated from the calendar vars, and everything else reads something."""
     roots = [node["name"] for node in models(manifest).values() if not node["depends_on"]["nodes"]]
-    assert roots == ["metricflow_time_spine"]
+    assert roots == ["kpi_time_spine"]
 
 
 SIGNATURE = re.compile(r"{%-?\s*(?:macro|test)\s+(\w+)\s*\(([^)]*)\)")

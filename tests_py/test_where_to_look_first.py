@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from harness import copy_project, run_dbt
+from harness import copy_project, run_dbt, write_empty_raw_tables
 
 WEEK_TARGETS = [
     ("pipeline_created", "40000"),
@@ -95,6 +95,7 @@ def write_raw(raw_dir: Path, events: Events) -> None:
     )
     connection.execute(f"copy ({accounts}) to '{raw_dir}/accounts/part-0.parquet'")
     connection.close()
+    write_empty_raw_tables(raw_dir)
 
 
 def scenario_events() -> Events:

@@ -1,66 +1,78 @@
 {#-
     The compiler's steps, one macro per metric type (see metric_view.sql for the
-    plan). Every compiled metric is a CTE named <metric>__values (<parent>__<alias>
-    for a filtered or aliased input) with the columns
+    plan; cumulative metrics in cumulative.sql, offsets in offsets.sql). Every
+    compiled metric is a CTE named <name>__values with the columns
         grain, period_start, breakdown, <dimension columns>, value
     plus numerator and denominator for ratio and conversion metrics, holding rows
-    only where the data has them. Step names always contain '__', which
-    MetricFlow forbids in names, so they never collide with the imports (named
-    after semantic models).
+    only where the data has them. <name> is the metric's name, or
+    <parent>__<input> for an input that a parent changes (a filter, an alias,
+    an offset). Step names always contain '__', which MetricFlow forbids in
+    names, so they never collide with the imports (named after semantic models).
 -#}
 
-{% macro compile_metric(plan, metric_name, input=none, referenced_by=none) -%}
+{% macro compile_metric(plan, metric_name, context=none, referenced_by=none) -%}
     {#-
-        Adds the steps that compute metric_name to the plan, once per distinct input,
-        and returns {cte, breakdowns, fill_nulls_with, has_fraction}: breakdowns are
-        the ones of plan.breakdowns its semantic models can reach.
+        Adds the steps that compute metric_name to the plan, once per distinct
+        name, and returns {cte, breakdowns, grains, fill_nulls_with, has_fraction}:
+        breakdowns are the ones of plan.breakdowns its semantic models reach,
+        grains the ones of plan.grains its time dimensions allow.
+        context (from a parent metric): {name, filters, offset} where filters
+        are filter templates applied to every measure below, and offset
+        ({'window': {count, granularity}} or {'to_grain': grain}) shifts every
+        measure below in time.
     -#}
     {%- set node = kpi_tree.metric_node(metric_name, referenced_by) -%}
-    {%- set input_filters = (input.filter.where_filters if input and input.filter else []) -%}
-    {%- if input_filters and not (input and input.alias) -%}
-        {{ kpi_tree.fail(referenced_by or metric_name, 'filtered_input_needs_alias',
-            "input metric '" ~ metric_name ~ "' has a filter: give it an alias") }}
-    {%- endif -%}
-    {%- if input and (input.offset_window or input.offset_to_grain) -%}
-        {{ kpi_tree.fail(referenced_by or metric_name, 'unsupported_offset',
-            "input metric '" ~ metric_name ~ "' uses an offset; metric views do not support offsets") }}
-    {%- endif -%}
-    {%- set name = (referenced_by ~ '__' ~ input.alias) if input and input.alias else metric_name -%}
-    {%- set cte_name = kpi_tree.safe_identifier(name, metric_name, 'metric name or alias') ~ '__values' -%}
+    {%- set context = context or {'name': metric_name, 'filters': [], 'offset': none} -%}
+    {%- set name = kpi_tree.safe_identifier(context.name, referenced_by or metric_name, 'metric name or alias') -%}
+    {%- set cte_name = name ~ '__values' -%}
     {%- if cte_name in plan.compiled -%}
         {{ return(plan.compiled[cte_name]) }}
     {%- endif -%}
     {%- set breakdowns = kpi_tree.reachable_breakdowns(metric_name, plan.breakdowns) -%}
-
+    {%- set filters = context.filters + kpi_tree.filter_templates(node.filter) -%}
+    {%- set step = {'name': name, 'breakdowns': breakdowns, 'filters': filters,
+        'context_filters': context.filters, 'offset': context.offset, 'parent': referenced_by} -%}
     {%- if node.type == 'simple' -%}
-        {%- set result = kpi_tree.compile_simple_metric(plan, node, name, breakdowns, input_filters) -%}
+        {%- set result = kpi_tree.compile_simple_metric(plan, node, step) -%}
+    {%- elif node.type == 'cumulative' -%}
+        {%- set result = kpi_tree.compile_cumulative_metric(plan, node, step) -%}
     {%- elif node.type == 'ratio' -%}
-        {%- set result = kpi_tree.compile_ratio_metric(plan, node, name, breakdowns) -%}
+        {%- set result = kpi_tree.compile_ratio_metric(plan, node, step) -%}
     {%- elif node.type == 'derived' -%}
-        {%- set result = kpi_tree.compile_derived_metric(plan, node, name, breakdowns) -%}
+        {%- set result = kpi_tree.compile_derived_metric(plan, node, step) -%}
     {%- elif node.type == 'conversion' -%}
-        {%- set result = kpi_tree.compile_conversion_metric(plan, node, name, breakdowns) -%}
+        {%- set result = kpi_tree.compile_conversion_metric(plan, node, step) -%}
     {%- else -%}
-        {{ kpi_tree.fail(metric_name, 'unsupported_metric_type',
-            "metric type '" ~ node.type ~ "' is not supported (simple, ratio, derived, conversion)") }}
+        {{ kpi_tree.fail(metric_name, 'unsupported_metric_type', "metric type '" ~ node.type
+            ~ "' is not supported (simple, cumulative, ratio, derived, conversion)") }}
     {%- endif -%}
     {%- do plan.compiled.update({cte_name: result}) -%}
     {{ return(result) }}
 {%- endmacro %}
 
 
-{% macro qualify(expression, table_alias) -%}
-    {#- Prefix a plain column name with its table; leave SQL expressions as written. -#}
-    {%- if modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', expression | string) -%}
-        {{ table_alias }}.{{ expression }}
-    {%- else -%}
-        {{ expression }}
-    {%- endif -%}
+{% macro filter_templates(metric_filter) -%}
+    {#- The where_sql_templates of a metric's or an input's filter (none: []). -#}
+    {%- set templates = [] -%}
+    {%- for where_filter in (metric_filter.where_filters if metric_filter else []) -%}
+        {%- do templates.append(where_filter.where_sql_template) -%}
+    {%- endfor -%}
+    {{ return(templates) }}
+{%- endmacro %}
+
+
+{% macro result(cte, breakdowns, grains, fill_nulls_with=none, has_fraction=false,
+    numerator_fill=none, denominator_fill=none) -%}
+    {{ return({'cte': cte, 'breakdowns': breakdowns, 'grains': grains,
+        'fill_nulls_with': fill_nulls_with, 'has_fraction': has_fraction,
+        'numerator_fill': numerator_fill, 'denominator_fill': denominator_fill}) }}
 {%- endmacro %}
 
 
 {% macro measure_aggregate(measure, column_sql, metric_name) -%}
+    {#- The measure's aggregation of column_sql (MetricFlow's aggregation types). -#}
     {%- set agg = measure.agg -%}
+    {%- set params = measure.agg_params or {} -%}
     {%- if agg == 'sum' -%} sum({{ column_sql }})
     {%- elif agg == 'count' -%} count({{ column_sql }})
     {%- elif agg == 'count_distinct' -%} count(distinct {{ column_sql }})
@@ -68,33 +80,133 @@
     {%- elif agg == 'min' -%} min({{ column_sql }})
     {%- elif agg == 'max' -%} max({{ column_sql }})
     {%- elif agg == 'sum_boolean' -%} sum(case when {{ column_sql }} then 1 else 0 end)
+    {%- elif agg in ['percentile', 'median'] -%}
+        {%- set percentile = 0.5 if agg == 'median' else params.get('percentile') -%}
+        {%- if percentile is none or percentile < 0 or percentile > 1 -%}
+            {{ kpi_tree.fail(metric_name, 'invalid_percentile', "measure '" ~ measure.name
+                ~ "' needs agg_params.percentile between 0 and 1") }}
+        {%- endif -%}
+        {{ kpi_tree.percentile_aggregate(column_sql, percentile,
+            params.get('use_discrete_percentile') or false,
+            params.get('use_approximate_percentile') or false) }}
     {%- else -%}
-        {{ kpi_tree.fail(metric_name, 'unsupported_aggregation',
-            "measure '" ~ measure.name ~ "' uses agg '" ~ agg
-            ~ "' (supported: sum, count, count_distinct, average, min, max, sum_boolean)") }}
+        {{ kpi_tree.fail(metric_name, 'unsupported_aggregation', "measure '" ~ measure.name
+            ~ "' uses agg '" ~ agg ~ "' (supported: sum, count, count_distinct, average, min, "
+            ~ "max, sum_boolean, percentile, median)") }}
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro measure_source(plan, measure_name, metric_name) -%}
-    {#- Everything a step needs to read a measure: its semantic model (imported
-        as a CTE named after it), the measure, and the SQL of its time and value,
-        qualified with the table. -#}
+{% macro measure_grains(plan, granularity) -%}
+    {#- The plan's grains a measure with this time granularity can be reported at:
+        the same or coarser (a monthly target has no days or weeks). -#}
+    {%- set grains = [] -%}
+    {%- for grain in plan.grains if kpi_tree.grain_order(grain) >= kpi_tree.grain_order(granularity) -%}
+        {%- do grains.append(grain) -%}
+    {%- endfor -%}
+    {{ return(grains) }}
+{%- endmacro %}
+
+
+{% macro measure_source(plan, measure_name, metric_name, breakdowns, filters) -%}
+    {#-
+        Everything a step needs to read a measure's rows: its semantic model
+        (imported as a CTE named after it), the measure, the SQL of its time and
+        value, the breakdown columns {name: SQL} and the filter conditions, and
+        the entity joins those need (deduplicated by alias), all qualified.
+    -#}
     {%- set semantic_model, measure = kpi_tree.semantic_model_of_measure(measure_name, metric_name) -%}
-    {%- set table = kpi_tree.safe_identifier(semantic_model.name, metric_name, 'semantic model name') -%}
-    {%- if table in ['time_spine', 'final'] -%}
-        {{ kpi_tree.fail(metric_name, 'reserved_name', "semantic model '" ~ table
-            ~ "' has a name the compiler reserves for a step (time_spine, final)") }}
-    {%- endif -%}
+    {%- set table = kpi_tree.import_name(semantic_model, metric_name) -%}
     {%- do kpi_tree.add_import(plan, table, semantic_model.node_relation.relation_name) -%}
-    {%- set time_column = kpi_tree.time_column(semantic_model, measure, metric_name) -%}
-    {{ return({
+    {%- set time = kpi_tree.agg_time_dimension(semantic_model, measure, metric_name) -%}
+    {%- set source = {
         'semantic_model': semantic_model,
         'measure': measure,
         'table': table,
-        'time_sql': kpi_tree.qualify(time_column, table),
+        'time_sql': kpi_tree.qualify(time.sql, table),
+        'granularity': time.granularity,
         'value_sql': kpi_tree.qualify(measure.expr or measure.name, table),
-    }) }}
+    } -%}
+    {%- set ns = namespace(joins=[], aliases=[], time_filter=false) -%}
+    {%- set columns = {} -%}
+    {%- for name in kpi_tree.breakdown_dimensions(breakdowns) -%}
+        {%- set resolved = kpi_tree.resolve_group_by(semantic_model, table, name, metric_name) -%}
+        {%- if resolved is none -%}
+            {{ kpi_tree.fail(metric_name, 'unreachable_breakdown', "semantic model '"
+                ~ semantic_model.name ~ "' cannot reach '" ~ name ~ "'") }}
+        {%- endif -%}
+        {%- do columns.update({name: resolved.sql}) -%}
+        {%- set ns.joins = ns.joins + resolved.joins -%}
+    {%- endfor -%}
+    {%- set conditions = [] -%}
+    {%- for template in filters -%}
+        {%- set rendered = kpi_tree.render_filter(template, source, metric_name) -%}
+        {%- do conditions.append(rendered.sql) -%}
+        {%- set ns.joins = ns.joins + rendered.joins -%}
+        {%- set ns.time_filter = ns.time_filter or rendered.time -%}
+    {%- endfor -%}
+    {%- set joins = [] -%}
+    {%- for join in ns.joins if join.alias not in ns.aliases -%}
+        {%- set ns.aliases = ns.aliases + [join.alias] -%}
+        {%- do kpi_tree.add_import(plan, join.table, join.semantic_model.node_relation.relation_name) -%}
+        {%- do joins.append(join) -%}
+    {%- endfor -%}
+    {%- do source.update({
+        'columns': columns,
+        'joins': joins,
+        'conditions': conditions,
+        'time_filter': ns.time_filter,
+    }) -%}
+    {{ return(source) }}
+{%- endmacro %}
+
+
+{% macro from_clause(source, grains=none, plan=none) -%}
+    {#- FROM the measure's table, LEFT OUTER JOIN the semantic models its
+        breakdowns and filters reach (MetricFlow's joins), with grains CROSS JOIN
+        the grains (those of the plan the measure allows), WHERE its filters. -#}
+    {%- set conditions = [] -%}
+    {%- for condition in source.conditions -%}
+        {%- do conditions.append('(' ~ condition ~ ')' if source.conditions | length > 1 else condition) -%}
+    {%- endfor -%}
+    {%- if grains and grains | length < plan.grains | length -%}
+        {%- do conditions.append('calendar__grains.grain in ' ~ kpi_tree.grain_list(grains)) -%}
+    {%- endif -%}
+from {{ source.table }}
+    {%- for join in source.joins %}
+    left join {{ join.table }} as {{ join.alias }}
+        on {{ join.on }}
+    {%- endfor %}
+    {%- if grains %}
+    cross join calendar__grains
+    {%- endif %}
+    {%- if conditions %}
+    where {{ conditions | join('\n        and ') }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro rows_sql(plan, source, grains=none, extra_columns={}) -%}
+    {#- The measure's rows with their date (metric_date), or, with grains, one row
+        per row and grain with its period_start; the breakdown columns as text,
+        extra columns {name: SQL}, and the value to aggregate (measure_value). -#}
+    {%- set string_type = dbt.type_string() | lower -%}
+    select
+        {%- if grains %}
+        calendar__grains.grain,
+        {{ kpi_tree.period_start_sql('calendar__grains.grain', source.time_sql, grains) }} as period_start,
+        {%- else %}
+        {{ kpi_tree.truncate_to_grain('day', source.time_sql) }} as metric_date,
+        {%- endif %}
+        {%- for name, column_sql in source.columns.items() %}
+        cast({{ column_sql }} as {{ string_type }}) as {{ name }},
+        {%- endfor %}
+        {%- for name, column_sql in extra_columns.items() %}
+        {{ column_sql }} as {{ name }},
+        {%- endfor %}
+        {{ source.value_sql }} as measure_value
+
+    {{ kpi_tree.from_clause(source, grains, plan) }}
 {%- endmacro %}
 
 
@@ -110,59 +222,12 @@
 {%- endmacro %}
 
 
-{% macro dimension_columns(plan, semantic_model, table, breakdowns, metric_name) -%}
-    {#- {column: qualified SQL} for the dimensions the breakdowns use, read on the semantic model. -#}
-    {%- set columns = {} -%}
-    {%- for name in kpi_tree.breakdown_dimensions(breakdowns) -%}
-        {%- set column_sql = kpi_tree.group_by_sql(semantic_model, name) -%}
-        {%- if column_sql is none -%}
-            {{ kpi_tree.fail(metric_name, 'unreachable_breakdown', "semantic model '" ~ semantic_model.name
-                ~ "' cannot reach '" ~ name ~ "'") }}
-        {%- endif -%}
-        {%- do columns.update({name: kpi_tree.qualify(column_sql, table)}) -%}
-    {%- endfor -%}
-    {{ return(columns) }}
-{%- endmacro %}
-
-
-{% macro where_clause(filters, semantic_model, table, metric_name) -%}
-    {%- set conditions = [] -%}
-    {%- for where_filter in filters -%}
-        {%- set condition = kpi_tree.render_filter(
-            where_filter.where_sql_template, semantic_model, table, metric_name) -%}
-        {%- do conditions.append('(' ~ condition ~ ')' if filters | length > 1 else condition) -%}
-    {%- endfor -%}
-    {%- if conditions %}
-    where {{ conditions | join('\n        and ') }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro add_aggregate_steps(plan, rows_cte, values_cte, from_sql, date_sql, columns, value_sql, measure, metric_name, breakdowns, where_sql='') -%}
-    {#-
-        Two steps: <rows_cte>, one row per source row and grain with its period
-        and its breakdown columns; <values_cte>, those rows aggregated per grain,
-        period and breakdown (grouping sets when there are several breakdowns).
-        columns: {dimension column: SQL}; measure: whose aggregation applies.
-    -#}
+{% macro aggregate_sql(plan, from_sql, breakdowns, aggregate) -%}
+    {#- Rows (grain, period_start, breakdown columns, measure_value) aggregated
+        per grain, period and breakdown: grouping sets when there are several
+        breakdowns, each labelled in `breakdown`. -#}
     {%- set string_type = dbt.type_string() | lower -%}
-    {%- set rows_sql -%}
-    select
-        calendar__grains.grain,
-        {{ kpi_tree.period_start_sql('calendar__grains.grain', date_sql, plan.grains) }} as period_start,
-        {%- for name, column_sql in columns.items() %}
-        cast({{ column_sql }} as {{ string_type }}) as {{ name }},
-        {%- endfor %}
-        {{ value_sql }} as measure_value
-
-    from {{ from_sql }}
-    cross join calendar__grains
-    {{- where_sql }}
-    {%- endset -%}
-    {%- do kpi_tree.add_step(plan, rows_cte, rows_sql) -%}
-
     {%- set grouped = kpi_tree.breakdown_dimensions(breakdowns) -%}
-    {%- set values_sql -%}
     select
         grain,
         period_start,
@@ -180,9 +245,9 @@
         {%- for name in plan.dimensions %}
         {{ name if name in grouped else 'cast(null as ' ~ string_type ~ ') as ' ~ name }},
         {%- endfor %}
-        {{ kpi_tree.measure_aggregate(measure, 'measure_value', metric_name) }} as value
+        {{ aggregate }} as value
 
-    from {{ rows_cte }}
+    from {{ from_sql }}
     {% if breakdowns | length == 1 -%}
     group by grain, period_start{% for name in breakdowns[0] %}, {{ name }}{% endfor %}
     {%- else -%}
@@ -192,53 +257,143 @@
         {%- endfor %}
     )
     {%- endif -%}
-    {%- endset -%}
-    {%- do kpi_tree.add_step(plan, values_cte, values_sql) -%}
 {%- endmacro %}
 
 
-{% macro compile_simple_metric(plan, node, name, breakdowns, input_filters) -%}
-    {#- A measure aggregated per grain, period and breakdown (rows only where data exists). -#}
+{% macro compile_simple_metric(plan, node, step) -%}
+    {#- A measure aggregated per grain, period and breakdown (rows only where data
+        exists); semi-additive measures (non_additive_dimension) on their
+        snapshot day; offsets in offsets.sql. -#}
     {%- set measure_input = node.type_params.measure -%}
-    {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name) -%}
-    {%- set filters = (node.filter.where_filters if node.filter else [])
-        + (measure_input.filter.where_filters if measure_input.filter else [])
-        + input_filters -%}
-    {%- set measure = source.measure -%}
-    {%- do kpi_tree.add_aggregate_steps(
-        plan,
-        name ~ '__rows',
-        name ~ '__values',
-        source.table,
-        source.time_sql,
-        kpi_tree.dimension_columns(plan, source.semantic_model, source.table, breakdowns, node.name),
-        source.value_sql,
-        measure,
-        node.name,
-        breakdowns,
-        kpi_tree.where_clause(filters, source.semantic_model, source.table, node.name),
-    ) -%}
+    {%- set filters = step.filters + kpi_tree.filter_templates(measure_input.filter) -%}
+    {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name, step.breakdowns, filters) -%}
+    {%- set grains = kpi_tree.measure_grains(plan, source.granularity) -%}
+    {%- set fill = measure_input.fill_nulls_with -%}
+    {%- if step.offset -%}
+        {%- set values = kpi_tree.add_offset_steps(plan, node, step, source, grains) -%}
+        {{ return(kpi_tree.result(values, step.breakdowns, grains, fill)) }}
+    {%- endif -%}
+    {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
+    {%- set non_additive = source.measure.non_additive_dimension -%}
+    {%- if non_additive -%}
+        {%- do kpi_tree.add_snapshot_steps(plan, node, step.name, source, grains, non_additive) -%}
+        {%- set aggregated_rows = step.name ~ '__snapshot_rows' -%}
+    {%- else -%}
+        {%- do kpi_tree.add_step(plan, step.name ~ '__rows', kpi_tree.rows_sql(plan, source, grains)) -%}
+        {%- set aggregated_rows = step.name ~ '__rows' -%}
+    {%- endif -%}
+    {%- do kpi_tree.add_step(plan, step.name ~ '__values',
+        kpi_tree.aggregate_sql(plan, aggregated_rows, step.breakdowns, aggregate)) -%}
+    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns, grains, fill)) }}
+{%- endmacro %}
+
+
+{% macro add_snapshot_steps(plan, node, name, source, grains, non_additive) -%}
+    {#-
+        A semi-additive measure (a balance) adds up only across its snapshot day:
+        per grain and period (and per window_groupings entity), only the rows of
+        the latest (window_choice max) or earliest (min) day of the
+        non_additive_dimension count, as in MetricFlow. Entities compare with =,
+        as MetricFlow's join does. Steps: <name>__rows, <name>__snapshot_dates,
+        <name>__snapshot_rows.
+    -#}
+    {%- set snapshot = kpi_tree.time_dimension(source.semantic_model, non_additive.name, node.name,
+        "non_additive_dimension of measure '" ~ source.measure.name ~ "'") -%}
+    {%- set choice = (non_additive.window_choice or 'max') | lower -%}
+    {%- if choice not in ['min', 'max'] -%}
+        {{ kpi_tree.fail(node.name, 'unsupported_non_additive_dimension', "window_choice '" ~ choice
+            ~ "' of measure '" ~ source.measure.name ~ "' is not min or max") }}
+    {%- endif -%}
+    {%- set groupings = {} -%}
+    {%- for entity_name in non_additive.window_groupings or [] -%}
+        {%- set entity = kpi_tree.entity_of(source.semantic_model, entity_name) -%}
+        {%- if entity is none -%}
+            {{ kpi_tree.fail(node.name, 'unknown_dimension', "window_groupings of measure '"
+                ~ source.measure.name ~ "' name '" ~ entity_name ~ "', not an entity of its semantic model") }}
+        {%- endif -%}
+        {%- do groupings.update({'snapshot_' ~ kpi_tree.safe_identifier(entity_name, node.name, 'entity'):
+            kpi_tree.qualify(entity.expr or entity.name, source.table)}) -%}
+    {%- endfor -%}
+    {%- set extra = {'snapshot_date': kpi_tree.truncate_to_grain('day', kpi_tree.qualify(snapshot.sql, source.table))} -%}
+    {%- do extra.update(groupings) -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__rows', kpi_tree.rows_sql(plan, source, grains, extra)) -%}
+    {%- set keys = ['grain', 'period_start'] + groupings.keys() | list -%}
+    {%- set dates_sql -%}
+    select
+        {{ keys | join(',\n        ') }},
+        {{ choice }}(snapshot_date) as snapshot_date
+
+    from {{ name }}__rows
+    group by {{ range(1, keys | length + 1) | join(', ') }}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__snapshot_dates', dates_sql) -%}
+    {%- set snapshot_rows_sql -%}
+    select
+        snapshot_rows.grain,
+        snapshot_rows.period_start,
+        {%- for column in source.columns %}
+        snapshot_rows.{{ column }},
+        {%- endfor %}
+        snapshot_rows.measure_value
+
+    from {{ name }}__rows as snapshot_rows
+    inner join {{ name }}__snapshot_dates as snapshot_dates
+        on {% for key in keys + ['snapshot_date'] -%}
+        snapshot_rows.{{ key }} = snapshot_dates.{{ key }}{{ '\n        and ' if not loop.last }}
+        {%- endfor %}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__snapshot_rows', snapshot_rows_sql) -%}
+{%- endmacro %}
+
+
+{% macro input_context(step, input, input_name, metric_name) -%}
+    {#- What an input inherits from its parent: the parent's filters and offset,
+        plus its own. An input that changes nothing reads the metric itself
+        (computed once); any other is named <parent>__<alias or input name>. -#}
+    {%- set own_filters = kpi_tree.filter_templates(input.filter) -%}
+    {%- set own_offset = none -%}
+    {%- if input.offset_window -%}
+        {%- set own_offset = {'window': kpi_tree.parse_window(input.offset_window, step.name)} -%}
+    {%- elif input.offset_to_grain -%}
+        {%- set own_offset = {'to_grain': input.offset_to_grain} -%}
+    {%- endif -%}
+    {%- if own_offset and step.offset -%}
+        {{ kpi_tree.fail(metric_name, 'unsupported_offset', "input '" ~ input_name
+            ~ "' has an offset, and so has the input of " ~ (step.parent or 'a parent metric')
+            ~ " that reads this metric (nested offsets)") }}
+    {%- endif -%}
+    {%- set changed = step.filters or own_filters or step.offset or own_offset or input.alias -%}
     {{ return({
-        'cte': name ~ '__values',
-        'breakdowns': breakdowns,
-        'fill_nulls_with': measure_input.fill_nulls_with,
-        'has_fraction': false,
+        'name': (step.name ~ '__' ~ (input.alias or input_name)) if changed else input_name,
+        'filters': step.filters + own_filters,
+        'offset': own_offset or step.offset,
     }) }}
 {%- endmacro %}
 
 
-{% macro compile_inputs(plan, node, inputs) -%}
-    {#- Compiles input metrics; a filter is only supported on simple inputs. -#}
+{% macro compile_inputs(plan, node, step, inputs) -%}
     {%- set results = [] -%}
     {%- for input in inputs -%}
-        {%- set input_node = kpi_tree.metric_node(input.name, node.name) -%}
-        {%- if input.filter and input.filter.where_filters and input_node.type != 'simple' -%}
-            {{ kpi_tree.fail(node.name, 'unsupported_filter',
-                "a filter on input metric '" ~ input.name ~ "' needs a simple input metric") }}
-        {%- endif -%}
-        {%- do results.append(kpi_tree.compile_metric(plan, input.name, input, node.name)) -%}
+        {%- set context = kpi_tree.input_context(step, input, input.name, node.name) -%}
+        {%- do results.append(kpi_tree.compile_metric(plan, input.name, context, node.name)) -%}
     {%- endfor -%}
     {{ return(results) }}
+{%- endmacro %}
+
+
+{% macro common_grains(results) -%}
+    {#- The grains every compiled input has, in the order of the first. -#}
+    {%- set grains = [] -%}
+    {%- for grain in results[0].grains -%}
+        {%- set missing = namespace(found=false) -%}
+        {%- for result in results if grain not in result.grains -%}
+            {%- set missing.found = true -%}
+        {%- endfor -%}
+        {%- if not missing.found -%}
+            {%- do grains.append(grain) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(grains) }}
 {%- endmacro %}
 
 
@@ -289,12 +444,12 @@
 {%- endmacro %}
 
 
-{% macro compile_ratio_metric(plan, node, name, breakdowns) -%}
+{% macro compile_ratio_metric(plan, node, step) -%}
     {#- numerator / denominator, each aggregated first; a zero denominator gives null. -#}
     {%- set numerator, denominator = kpi_tree.compile_inputs(
-        plan, node, [node.type_params.numerator, node.type_params.denominator]) -%}
+        plan, node, step, [node.type_params.numerator, node.type_params.denominator]) -%}
     {%- do kpi_tree.add_stacked_inputs(
-        plan, name, [('numerator', numerator), ('denominator', denominator)], breakdowns) -%}
+        plan, step.name, [('numerator', numerator), ('denominator', denominator)], step.breakdowns) -%}
     {%- set step_sql -%}
     select
         {{ (['grain', 'period_start', 'breakdown'] + plan.dimensions) | join(',\n        ') }},
@@ -302,21 +457,23 @@
         numerator,
         denominator
 
-    from {{ name }}__inputs
+    from {{ step.name }}__inputs
     {%- endset -%}
-    {%- do kpi_tree.add_step(plan, name ~ '__values', step_sql) -%}
-    {{ return({'cte': name ~ '__values', 'breakdowns': breakdowns, 'fill_nulls_with': none, 'has_fraction': true,
-        'numerator_fill': numerator.fill_nulls_with, 'denominator_fill': denominator.fill_nulls_with}) }}
+    {%- do kpi_tree.add_step(plan, step.name ~ '__values', step_sql) -%}
+    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns,
+        kpi_tree.common_grains([numerator, denominator]), has_fraction=true,
+        numerator_fill=numerator.fill_nulls_with, denominator_fill=denominator.fill_nulls_with)) }}
 {%- endmacro %}
 
 
-{% macro compile_derived_metric(plan, node, name, breakdowns) -%}
-    {#- The metric's expr, evaluated over its input metrics' values named by alias. -#}
+{% macro compile_derived_metric(plan, node, step) -%}
+    {#- The metric's expr, evaluated over its input metrics' values named by alias.
+        The expr may name only the inputs (rule expression_not_allowed). -#}
     {%- set inputs = node.type_params.metrics -%}
     {%- if not inputs -%}
         {{ kpi_tree.fail(node.name, 'derived_without_inputs', 'a derived metric needs input metrics') }}
     {%- endif -%}
-    {%- set results = kpi_tree.compile_inputs(plan, node, inputs) -%}
+    {%- set results = kpi_tree.compile_inputs(plan, node, step, inputs) -%}
     {%- set reserved = ['grain', 'period_start', 'breakdown', 'value', 'numerator', 'denominator', 'input_name']
         + plan.dimensions -%}
     {%- set named_inputs = [] -%}
@@ -330,141 +487,167 @@
             {%- do named_inputs.append((column, results[loop.index0])) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do kpi_tree.add_stacked_inputs(plan, name, named_inputs, breakdowns) -%}
+    {%- set expression = kpi_tree.check_derived_expression(
+        node.type_params.expr, named_inputs | map(attribute=0) | list, node.name) -%}
+    {%- do kpi_tree.add_stacked_inputs(plan, step.name, named_inputs, step.breakdowns) -%}
     {%- set step_sql -%}
     select
         {{ (['grain', 'period_start', 'breakdown'] + plan.dimensions) | join(',\n        ') }},
-        {{ node.type_params.expr | trim }} as value
+        {{ expression }} as value
 
-    from {{ name }}__inputs
+    from {{ step.name }}__inputs
     {%- endset -%}
-    {%- do kpi_tree.add_step(plan, name ~ '__values', step_sql) -%}
-    {{ return({'cte': name ~ '__values', 'breakdowns': breakdowns, 'fill_nulls_with': none, 'has_fraction': false}) }}
+    {%- do kpi_tree.add_step(plan, step.name ~ '__values', step_sql) -%}
+    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns, kpi_tree.common_grains(results))) }}
 {%- endmacro %}
 
 
-{% macro compile_conversion_metric(plan, node, name, breakdowns) -%}
+{% macro conversion_property(semantic_model, table, property_name, metric_name) -%}
+    {#- A constant property of a conversion metric: a dimension or entity of the semantic model. -#}
+    {%- set element = kpi_tree.element_on(semantic_model, property_name.split('__')[-1], true) -%}
+    {%- if element is none -%}
+        {{ kpi_tree.fail(metric_name, 'unknown_dimension', "constant property '" ~ property_name
+            ~ "' is not a dimension or entity of semantic model '" ~ semantic_model.name ~ "'") }}
+    {%- endif -%}
+    {{ return(kpi_tree.qualify(element.sql, table)) }}
+{%- endmacro %}
+
+
+{% macro compile_conversion_metric(plan, node, step) -%}
     {#-
         Lag-aware conversion, with MetricFlow's semantics: each conversion event is
-        credited to the latest base event of the same entity on or before its day
-        and less than one window earlier; conversions count in the base event's
-        period and breakdown. conversion_rate = conversions / base events.
+        credited to the latest base event of the same entity (and the same
+        constant properties) on or before its day and less than one window
+        earlier (no window: any time before); conversions count in the base
+        event's period and breakdown. conversion_rate = conversions / base events.
     -#}
     {%- set params = node.type_params.conversion_type_params -%}
-    {%- if params.constant_properties -%}
-        {{ kpi_tree.fail(node.name, 'unsupported_constant_properties',
-            'conversion metrics with constant_properties are not supported') }}
+    {%- if step.offset -%}
+        {{ kpi_tree.fail(step.parent, 'unsupported_offset', "an offset of the conversion metric '"
+            ~ node.name ~ "' is not supported") }}
+    {%- endif -%}
+    {%- if step.filters -%}
+        {{ kpi_tree.fail(node.name, 'unsupported_filter', 'a filter on a conversion metric is not '
+            ~ 'supported (MetricFlow does not fully support it either): filter its base or conversion measure') }}
     {%- endif -%}
     {%- if params.calculation not in ['conversion_rate', 'conversions'] -%}
         {{ kpi_tree.fail(node.name, 'unsupported_calculation',
             "calculation '" ~ params.calculation ~ "' is not supported") }}
     {%- endif -%}
-    {%- set base = kpi_tree.measure_source(plan, params.base_measure.name, node.name) -%}
-    {%- set conversion = kpi_tree.measure_source(plan, params.conversion_measure.name, node.name) -%}
+    {%- set name = step.name -%}
+    {%- set base = kpi_tree.measure_source(plan, params.base_measure.name, node.name,
+        step.breakdowns, kpi_tree.filter_templates(params.base_measure.filter)) -%}
+    {%- set conversion = kpi_tree.measure_source(plan, params.conversion_measure.name, node.name,
+        [], kpi_tree.filter_templates(params.conversion_measure.filter)) -%}
+    {%- set grains = kpi_tree.measure_grains(plan, base.granularity) -%}
+    {%- set properties = [] -%}
+    {%- for constant in params.constant_properties or [] -%}
+        {%- do properties.append({
+            'column': 'constant_property_' ~ loop.index,
+            'base': kpi_tree.conversion_property(base.semantic_model, base.table, constant.base_property, node.name),
+            'conversion': kpi_tree.conversion_property(conversion.semantic_model, conversion.table,
+                constant.conversion_property, node.name),
+        }) -%}
+    {%- endfor -%}
     {%- set base_entity = kpi_tree.qualify(
         kpi_tree.dimension_sql(base.semantic_model, params.entity, node.name), base.table) -%}
     {%- set conversion_entity = kpi_tree.qualify(
         kpi_tree.dimension_sql(conversion.semantic_model, params.entity, node.name), conversion.table) -%}
-    {%- set window = params.window or {'count': none} -%}
-    {%- if window.count is none -%}
-        {{ kpi_tree.fail(node.name, 'missing_window', 'metric views need a conversion window') }}
-    {%- endif -%}
-    {%- set columns = kpi_tree.dimension_columns(plan, base.semantic_model, base.table, breakdowns, node.name) -%}
+    {%- set window = kpi_tree.parse_window(params.window, node.name) if params.window else none -%}
     {%- set string_type = dbt.type_string() | lower -%}
 
     {%- set base_events_sql -%}
     select
         {{ base_entity }} as entity_id,
         {{ base.time_sql }} as base_at,
-        cast({{ base.time_sql }} as date) as base_date,
-        {%- for column, column_sql in columns.items() %}
+        {{ kpi_tree.truncate_to_grain('day', base.time_sql) }} as base_date,
+        {%- for property in properties %}
+        {{ property.base }} as {{ property.column }},
+        {%- endfor %}
+        {%- for column, column_sql in base.columns.items() %}
         cast({{ column_sql }} as {{ string_type }}) as {{ column }},
         {%- endfor %}
         {{ base.value_sql }} as base_value
 
-    from {{ base.table }}
-    {{- kpi_tree.where_clause(
-        params.base_measure.filter.where_filters if params.base_measure.filter else [],
-        base.semantic_model, base.table, node.name) }}
+    {{ kpi_tree.from_clause(base) }}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__base_events', base_events_sql) -%}
 
     {%- set conversion_events_sql -%}
     select
         row_number() over (
-            order by cast({{ conversion.time_sql }} as date), {{ conversion_entity }}
+            order by {{ kpi_tree.truncate_to_grain('day', conversion.time_sql) }}, {{ conversion_entity }}
         ) as conversion_event_number,
         {{ conversion_entity }} as entity_id,
-        cast({{ conversion.time_sql }} as date) as conversion_date,
+        {{ kpi_tree.truncate_to_grain('day', conversion.time_sql) }} as conversion_date,
+        {%- for property in properties %}
+        {{ property.conversion }} as {{ property.column }},
+        {%- endfor %}
         {{ conversion.value_sql }} as conversion_value
 
-    from {{ conversion.table }}
-    {{- kpi_tree.where_clause(
-        params.conversion_measure.filter.where_filters if params.conversion_measure.filter else [],
-        conversion.semantic_model, conversion.table, node.name) }}
+    {{ kpi_tree.from_clause(conversion) }}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__conversion_events', conversion_events_sql) -%}
 
     {%- set credited_sql -%}
     select
-        base_events.base_date,
-        {%- for column in columns %}
+        calendar__grains.grain,
+        {{ kpi_tree.period_start_sql('calendar__grains.grain', 'base_events.base_date', grains) }} as period_start,
+        {%- for column in base.columns %}
         base_events.{{ column }},
         {%- endfor %}
-        conversion_events.conversion_value,
+        conversion_events.conversion_value as measure_value,
         -- the latest base event; on the same day, the later one (MetricFlow
         -- compares days and leaves same-day ties to chance)
         row_number() over (
-            partition by conversion_events.conversion_event_number
+            partition by calendar__grains.grain, conversion_events.conversion_event_number
             order by base_events.base_date desc, base_events.base_at desc
-                {%- for column in columns %}, base_events.{{ column }}{% endfor %}
+                {%- for column in base.columns %}, base_events.{{ column }}{% endfor %}
         ) as base_event_rank
 
     from {{ name }}__conversion_events as conversion_events
     inner join {{ name }}__base_events as base_events
         on conversion_events.entity_id = base_events.entity_id
+        {%- for property in properties %}
+        and conversion_events.{{ property.column }} = base_events.{{ property.column }}
+        {%- endfor %}
         and base_events.base_date <= conversion_events.conversion_date
-        and base_events.base_date > {{ dbt.dateadd(
-            window.granularity, -1 * window.count, 'conversion_events.conversion_date') | trim }}
+        {%- if window %}
+        and base_events.base_date > {{ kpi_tree.shift_date('conversion_events.conversion_date', -1 * window.count, window.granularity) }}
+        {%- endif %}
+    cross join calendar__grains
+    {%- if grains | length < plan.grains | length %}
+    where calendar__grains.grain in {{ kpi_tree.grain_list(grains) }}
+    {%- endif %}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__credited', credited_sql) -%}
 
-    {%- set base_columns = {} -%}
-    {%- set credited_columns = {} -%}
-    {%- for column in columns -%}
-        {%- do base_columns.update({column: 'base_events.' ~ column}) -%}
-        {%- do credited_columns.update({column: 'credited.' ~ column}) -%}
-    {%- endfor -%}
-    {%- do kpi_tree.add_aggregate_steps(
-        plan,
-        name ~ '__base_rows',
-        name ~ '__base_values',
-        name ~ '__base_events as base_events',
-        'base_events.base_date',
-        base_columns,
-        'base_events.base_value',
-        base.measure,
-        node.name,
-        breakdowns,
-    ) -%}
-    {%- do kpi_tree.add_aggregate_steps(
-        plan,
-        name ~ '__conversion_rows',
-        name ~ '__conversion_values',
-        name ~ '__credited as credited',
-        'credited.base_date',
-        credited_columns,
-        'credited.conversion_value',
-        conversion.measure,
-        node.name,
-        breakdowns,
-        '\n    where credited.base_event_rank = 1',
-    ) -%}
-    {%- set conversions = {'cte': name ~ '__conversion_values', 'breakdowns': breakdowns,
-        'fill_nulls_with': params.conversion_measure.fill_nulls_with} -%}
-    {%- set base_counts = {'cte': name ~ '__base_values', 'breakdowns': breakdowns, 'fill_nulls_with': none} -%}
+    {%- set base_rows_sql -%}
+    select
+        calendar__grains.grain,
+        {{ kpi_tree.period_start_sql('calendar__grains.grain', 'base_events.base_date', grains) }} as period_start,
+        {%- for column in base.columns %}
+        base_events.{{ column }},
+        {%- endfor %}
+        base_events.base_value as measure_value
+
+    from {{ name }}__base_events as base_events
+    cross join calendar__grains
+    {%- if grains | length < plan.grains | length %}
+    where calendar__grains.grain in {{ kpi_tree.grain_list(grains) }}
+    {%- endif %}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__base_rows', base_rows_sql) -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__base_values', kpi_tree.aggregate_sql(plan, name ~ '__base_rows',
+        step.breakdowns, kpi_tree.measure_aggregate(base.measure, 'measure_value', node.name))) -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__conversion_values', kpi_tree.aggregate_sql(plan,
+        name ~ '__credited\n    where base_event_rank = 1', step.breakdowns,
+        kpi_tree.measure_aggregate(conversion.measure, 'measure_value', node.name))) -%}
+    {%- set conversions = kpi_tree.result(name ~ '__conversion_values', step.breakdowns, grains,
+        params.conversion_measure.fill_nulls_with) -%}
+    {%- set base_counts = kpi_tree.result(name ~ '__base_values', step.breakdowns, grains) -%}
     {%- do kpi_tree.add_stacked_inputs(
-        plan, name, [('conversions', conversions), ('base_events', base_counts)], breakdowns) -%}
+        plan, name, [('conversions', conversions), ('base_events', base_counts)], step.breakdowns) -%}
     {%- set step_sql -%}
     select
         {{ (['grain', 'period_start', 'breakdown'] + plan.dimensions) | join(',\n        ') }},
@@ -479,5 +662,20 @@
     from {{ name }}__inputs
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__values', step_sql) -%}
-    {{ return({'cte': name ~ '__values', 'breakdowns': breakdowns, 'fill_nulls_with': none, 'has_fraction': true}) }}
+    {{ return(kpi_tree.result(name ~ '__values', step.breakdowns, grains, has_fraction=true)) }}
+{%- endmacro %}
+
+
+{% macro parse_window(window, metric_name) -%}
+    {#- {count, granularity} of a window ('7 days', {count: 7, granularity: day}). -#}
+    {%- if window is string -%}
+        {%- set match = modules.re.fullmatch('\s*(\d+)\s+(\w+?)s?\s*', window) -%}
+        {%- set window = {'count': match.group(1) | int, 'granularity': match.group(2)} if match else {} -%}
+    {%- endif -%}
+    {%- set granularity = (window.granularity or '') | lower -%}
+    {%- if granularity not in kpi_tree.standard_grains() or window.count is none -%}
+        {{ kpi_tree.fail(metric_name, 'unsupported_window', "window '" ~ window ~ "': metric views "
+            ~ "support a count of days, weeks, months, quarters or years (no custom granularities)") }}
+    {%- endif -%}
+    {{ return({'count': window.count | int, 'granularity': granularity}) }}
 {%- endmacro %}

@@ -1,23 +1,33 @@
 {#-
     The metric compiler. `metric_view('name')` is the whole body of a model in
     models/metrics/: at parse time it records the lineage (view -> metric ->
-    semantic model -> model); at execute time it reads the metric's definition
-    from the parsed semantic layer and writes its SQL, one CTE per step:
+    semantic model -> model, and the time spine); at execute time it reads the
+    metric's definition from the parsed semantic layer and writes its SQL, one
+    CTE per step:
 
-        imports         the time spine and the semantic models' tables
-        calendar        the grains, and the time spine's periods at each grain
-        per input       its rows with their period and breakdown columns
-                        -> aggregated per grain, period and breakdown (grouping sets)
+        imports         the time spine and the semantic models' tables (named
+                        after the semantic model; steps all contain '__')
+        calendar        the time spine's days, the grains, and the time spine's
+                        periods at each grain
+        per measure     its rows (joined to the semantic models its breakdowns
+                        and filters reach through entities, filtered) with their
+                        period and breakdown columns -> aggregated per grain,
+                        period and breakdown (grouping sets); cumulative
+                        metrics over a window of days of the time spine, offsets
+                        moved in time (cumulative.sql, offsets.sql)
         per metric      inputs stacked and pivoted (no joins, so NULL dimension
                         values group like any other) -> the metric's value
-        densified       every period of the calendar for every breakdown member
-                        seen in the data -> final
+        densified       every period (of the calendar, and any the data has
+                        outside it) for every breakdown member seen in the data
+                        -> final
 
     Output (one row per grain, period_start, breakdown and dimension values):
         metric_id, grain, period_start, breakdown, <one column per dimension>,
         value, numerator, denominator
     `breakdown` names the dimensions the row is broken down by ('total' for none,
     'motion', 'motion,channel'); the other dimension columns are null on it.
+    A dashboard filters one breakdown and one grain:
+        where breakdown = 'motion' and grain = 'month'
 -#}
 
 {% macro metric_view(metric_name, breakdowns=none, grains=none) -%}
@@ -39,6 +49,7 @@
     {%- endif -%}
     {%- do kpi_tree.add_metric_output(plan, metric_name) -%}
     {%- do kpi_tree.add_step(plan, 'final', 'select * from ' ~ metric_name ~ '__dense') -%}
+    {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, [node])) }}
 {%- endmacro %}
 
@@ -63,6 +74,7 @@
         {{ kpi_tree.fail('(none)', 'no_metrics', 'metric_query needs at least one metric') }}
     {%- endif -%}
     {%- do kpi_tree.add_step(plan, 'final', selects | join('\n    union all\n    ')) -%}
+    {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, nodes)) }}
 {%- endmacro %}
 
@@ -71,7 +83,10 @@
     {#- Parse-time edges every compiled model needs: the time spine, and the
         models named in var('metric_views_depend_on') (a project can make its
         views wait for checks that must pass first). -#}
-    {%- do ref(var('metric_time_spine', 'metricflow_time_spine')) -%}
+    {%- set spine_model = kpi_tree.time_spine_model() -%}
+    {%- if spine_model -%}
+        {%- do ref(spine_model) -%}
+    {%- endif -%}
     {%- for model_name in var('metric_views_depend_on', []) -%}
         {%- do ref(model_name) -%}
     {%- endfor -%}
@@ -89,14 +104,10 @@
 {% macro new_plan(grains, breakdowns, top=none, dimensions=none) -%}
     {#- An empty plan: its imports (the time spine), the calendar steps, and what
         every step needs to know (grains, breakdowns, dimension columns). -#}
-    {%- set spine_model = var('metric_time_spine', 'metricflow_time_spine') -%}
-    {%- set spine_node = kpi_tree.model_node(spine_model) -%}
-    {%- set spine_config = spine_node.time_spine or {} -%}
-    {%- set columns = namespace(names=[]) -%}
-    {%- for breakdown in breakdowns -%}
-        {%- for name in breakdown if name not in columns.names -%}
-            {%- set columns.names = columns.names + [kpi_tree.safe_identifier(name, top or '(query)', 'dimension')] -%}
-        {%- endfor -%}
+    {%- set spine_model = kpi_tree.time_spine_model() -%}
+    {%- set columns = [] -%}
+    {%- for name in kpi_tree.breakdown_dimensions(breakdowns) -%}
+        {%- do columns.append(kpi_tree.safe_identifier(name, top or '(query)', 'dimension')) -%}
     {%- endfor -%}
     {%- set plan = namespace(
         imports=[],
@@ -105,10 +116,14 @@
         top=top,
         grains=kpi_tree.check_grains(grains, top or '(query)'),
         breakdowns=breakdowns,
-        dimensions=dimensions if dimensions is not none else columns.names,
-        time_spine_column=spine_config.get('standard_granularity_column') or 'date_day',
+        dimensions=dimensions if dimensions is not none else columns,
+        time_spine_column=none,
+        spine_checks=[],
     ) -%}
-    {%- do kpi_tree.add_import(plan, 'time_spine', ref(spine_model)) -%}
+    {%- if spine_model -%}
+        {%- set plan.time_spine_column = kpi_tree.time_spine_column(kpi_tree.model_node(spine_model)) -%}
+        {%- do kpi_tree.add_import(plan, 'time_spine', ref(spine_model)) -%}
+    {%- endif -%}
     {%- do kpi_tree.add_calendar(plan) -%}
     {{ return(plan) }}
 {%- endmacro %}
@@ -163,8 +178,12 @@ select * from final
     -#}
     {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
     {%- set values = result.cte -%}
+    {%- set partial = result.grains | length < plan.grains | length -%}
     {%- set periods_sql -%}
     select grain, period_start from calendar__periods
+    {%- if partial %}
+    where grain in {{ kpi_tree.grain_list(result.grains) }}
+    {%- endif %}
     union
     select grain, period_start from {{ values }}
     {%- endset -%}
@@ -205,7 +224,7 @@ select * from final
         and periods.period_start = {{ values }}.period_start
         and members.breakdown = {{ values }}.breakdown
         {%- for column in plan.dimensions %}
-        and {{ kpi_tree.null_safe_equal('members.' ~ column, values ~ '.' ~ column) }}
+        and {{ kpi_tree.null_safe_join_condition('members.' ~ column, values ~ '.' ~ column) }}
         {%- endfor %}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, metric_name ~ '__dense', dense_sql) -%}
@@ -220,4 +239,13 @@ select * from final
     {%- else -%}
         {{ column }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro null_safe_join_condition(left, right) -%}
+    {#- Equality that holds between two NULLs, written as two plain equalities so
+        that engines can hash the join (PostgreSQL cannot hash `is not distinct
+        from`, and loops over every pair of rows instead). -#}
+    coalesce({{ left }}, '') = coalesce({{ right }}, '')
+        and ({{ left }} is null) = ({{ right }} is null)
 {%- endmacro %}

@@ -1,7 +1,13 @@
 {#-
-    Look-ups into the parsed semantic layer (graph.metrics, graph.semantic_models).
-    Only meaningful at execute time: at parse time both are empty. Every error
-    names the metric and the rule it breaks.
+    Look-ups into the parsed semantic layer (graph.metrics, graph.semantic_models),
+    and the entity joins MetricFlow resolves. Only meaningful at execute time: at
+    parse time both are empty. Every error names the metric and the rule it breaks.
+
+    Group-by names follow MetricFlow's: `entity` (an entity of the measure's
+    semantic model), `entity__dimension` (a dimension of the semantic model whose
+    primary or unique entity that is: the measure's own, or one joined on that
+    entity), `entity__entity__dimension` (two joins, as MetricFlow allows), and the
+    same with an entity as the last name.
 -#}
 
 {% macro definition_error(metric_name, rule, detail) -%}
@@ -60,7 +66,7 @@
 
 
 {% macro dimension_sql(semantic_model, dimension_name, metric_name) -%}
-    {#- The SQL expression of a dimension or entity of a semantic model. -#}
+    {#- The SQL expression (unqualified) of a dimension or entity of a semantic model. -#}
     {%- for dimension in semantic_model.dimensions if dimension.name == dimension_name -%}
         {{ return(dimension.expr or dimension.name) }}
     {%- endfor -%}
@@ -73,11 +79,11 @@
 {%- endmacro %}
 
 
-{% macro primary_entity(semantic_model) -%}
-    {%- for entity in semantic_model.entities if entity.type == 'primary' -%}
-        {{ return(entity.name) }}
+{% macro entity_of(semantic_model, entity_name) -%}
+    {%- for entity in semantic_model.entities if entity.name == entity_name -%}
+        {{ return(entity) }}
     {%- endfor -%}
-    {{ return(semantic_model.primary_entity) }}
+    {{ return(none) }}
 {%- endmacro %}
 
 
@@ -95,34 +101,131 @@
 {%- endmacro %}
 
 
-{% macro group_by_sql(semantic_model, group_by_name) -%}
+{% macro join_target(from_model, entity_name, metric_name) -%}
     {#-
-        The SQL (unqualified) of a group-by name on a semantic model, or none when
-        the model cannot reach it: `entity` is any entity of the model;
-        `entity__dimension` a dimension of the model when the entity is one of its
-        own (primary, unique, natural).
+        The semantic model that a row of from_model joins to on entity_name, as
+        MetricFlow resolves it: one whose primary or unique entity it is (not
+        from_model itself), the entity being any entity of from_model. None when
+        there is none. A semantic model whose entity is natural keeps history
+        (SCD type II, joined on a validity window): not supported.
     -#}
-    {%- if '__' in group_by_name -%}
-        {%- set entity_name, dimension_name = group_by_name.rsplit('__', 1) -%}
-        {%- if entity_name in kpi_tree.local_entities(semantic_model) -%}
-            {%- for dimension in semantic_model.dimensions
-                if dimension.name == dimension_name and dimension.type == 'categorical' -%}
-                {{ return(dimension.expr or dimension.name) }}
-            {%- endfor -%}
-        {%- endif -%}
-    {%- else -%}
-        {%- for entity in semantic_model.entities if entity.name == group_by_name -%}
-            {{ return(entity.expr or entity.name) }}
-        {%- endfor -%}
+    {%- if kpi_tree.entity_of(from_model, entity_name) is none -%}
+        {{ return(none) }}
     {%- endif -%}
+    {%- for candidate in graph.semantic_models.values() if candidate.name != from_model.name -%}
+        {%- set entity = kpi_tree.entity_of(candidate, entity_name) -%}
+        {%- if entity is not none and entity.type in ['primary', 'unique'] -%}
+            {{ return(candidate) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for candidate in graph.semantic_models.values() if candidate.name != from_model.name -%}
+        {%- set entity = kpi_tree.entity_of(candidate, entity_name) -%}
+        {%- if entity is not none and entity.type == 'natural' -%}
+            {{ kpi_tree.fail(metric_name, 'unsupported_scd_join', "entity '" ~ entity_name
+                ~ "' joins semantic model '" ~ candidate.name ~ "' on a natural entity (slowly "
+                ~ "changing dimension with validity dates); metric views do not join those") }}
+        {%- endif -%}
+    {%- endfor -%}
     {{ return(none) }}
+{%- endmacro %}
+
+
+{% macro element_on(semantic_model, element_name, time_dimensions=false) -%}
+    {#- {'sql' (unqualified), 'kind'} of a categorical dimension (or, with
+        time_dimensions, a time dimension) or an entity of the semantic model;
+        none if it has none. kind: categorical, time or entity. -#}
+    {%- for dimension in semantic_model.dimensions if dimension.name == element_name
+        and (dimension.type == 'categorical' or time_dimensions) -%}
+        {{ return({'sql': dimension.expr or dimension.name, 'kind': dimension.type}) }}
+    {%- endfor -%}
+    {%- for entity in semantic_model.entities if entity.name == element_name -%}
+        {{ return({'sql': entity.expr or entity.name, 'kind': 'entity'}) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{% macro resolve_group_by(semantic_model, table, group_by_name, metric_name, time_dimensions=false) -%}
+    {#-
+        Where a group-by name lives for rows of semantic_model (imported as
+        `table`), following MetricFlow: {'sql': qualified SQL, 'kind'
+        (categorical, time, entity), 'joins': [...],
+        'semantic_model': the model holding it}, or none when it cannot be reached.
+        Each join: {'alias': entity path ('customer', 'customer__country'),
+        'table': the joined semantic model's import, 'on': SQL}. Joins are LEFT
+        OUTER, as MetricFlow's: a row whose entity has no match keeps a NULL.
+        At most two joins (MetricFlow's limit).
+    -#}
+    {%- set parts = group_by_name.split('__') -%}
+    {%- set element_name = parts[-1] -%}
+    {%- set links = parts[:-1] -%}
+    {%- if links | length == 0 -%}
+        {#- an entity of the semantic model itself -#}
+        {%- set entity = kpi_tree.entity_of(semantic_model, element_name) -%}
+        {{ return(none if entity is none else {
+            'sql': kpi_tree.qualify(entity.expr or entity.name, table),
+            'kind': 'entity',
+            'joins': [],
+            'semantic_model': semantic_model,
+        }) }}
+    {%- endif -%}
+    {%- if links | length == 1 and links[0] in kpi_tree.local_entities(semantic_model) -%}
+        {%- set local = kpi_tree.element_on(semantic_model, element_name, time_dimensions) -%}
+        {%- if local is not none -%}
+            {{ return({'sql': kpi_tree.qualify(local.sql, table), 'kind': local.kind, 'joins': [],
+                'semantic_model': semantic_model}) }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if links | length > 2 -%}
+        {{ kpi_tree.fail(metric_name, 'too_many_joins', "'" ~ group_by_name ~ "' needs "
+            ~ links | length ~ " entity joins; metric views (like MetricFlow) join at most two") }}
+    {%- endif -%}
+    {%- set path = namespace(model=semantic_model, alias=table, joins=[], names=[]) -%}
+    {%- for link in links -%}
+        {%- set target = kpi_tree.join_target(path.model, link, metric_name) -%}
+        {%- if target is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- set path.names = path.names + [link] -%}
+        {%- set alias = path.names | join('__') -%}
+        {%- set from_entity = kpi_tree.entity_of(path.model, link) -%}
+        {%- set to_entity = kpi_tree.entity_of(target, link) -%}
+        {%- set path.joins = path.joins + [{
+            'alias': alias,
+            'table': kpi_tree.import_name(target, metric_name),
+            'semantic_model': target,
+            'on': kpi_tree.qualify(from_entity.expr or from_entity.name, path.alias) ~ ' = '
+                ~ kpi_tree.qualify(to_entity.expr or to_entity.name, alias),
+        }] -%}
+        {%- set path.model = target -%}
+        {%- set path.alias = alias -%}
+    {%- endfor -%}
+    {%- set element = kpi_tree.element_on(path.model, element_name, time_dimensions) -%}
+    {{ return(none if element is none else {
+        'sql': kpi_tree.qualify(element.sql, path.alias),
+        'kind': element.kind,
+        'joins': path.joins,
+        'semantic_model': path.model,
+    }) }}
+{%- endmacro %}
+
+
+{% macro import_name(semantic_model, metric_name) -%}
+    {#- The CTE a semantic model's table is imported as: its name. Steps always
+        contain '__' (MetricFlow forbids it in names), so the two never collide. -#}
+    {%- set name = kpi_tree.safe_identifier(semantic_model.name, metric_name, 'semantic model name') -%}
+    {%- if name in ['time_spine', 'final'] -%}
+        {{ kpi_tree.fail(metric_name, 'reserved_name', "semantic model '" ~ name
+            ~ "' has a name the compiler reserves (time_spine, final)") }}
+    {%- endif -%}
+    {{ return(name) }}
 {%- endmacro %}
 
 
 {% macro metric_semantic_models(metric_name, referenced_by=none) -%}
     {#- The semantic models whose rows define the metric's breakdowns: a simple
-        metric's measure, every input of a ratio or derived metric, a conversion
-        metric's base measure (MetricFlow groups conversions by the base events). -#}
+        or cumulative metric's measure, every input of a ratio or derived metric, a
+        conversion metric's base measure (MetricFlow groups conversions by the base events). -#}
     {%- set node = kpi_tree.metric_node(metric_name, referenced_by) -%}
     {%- set params = node.type_params -%}
     {%- set models = [] -%}
@@ -151,7 +254,8 @@
     {%- for breakdown in breakdowns -%}
         {%- set missing = namespace(count=0) -%}
         {%- for semantic_model in models -%}
-            {%- for name in breakdown if kpi_tree.group_by_sql(semantic_model, name) is none -%}
+            {%- for name in breakdown
+                if kpi_tree.resolve_group_by(semantic_model, semantic_model.name, name, metric_name) is none -%}
                 {%- set missing.count = missing.count + 1 -%}
             {%- endfor -%}
         {%- endfor -%}
@@ -170,59 +274,22 @@
 {%- endmacro %}
 
 
-{% macro time_column(semantic_model, measure, metric_name) -%}
-    {#- The SQL of the measure's aggregation time dimension (day granularity). -#}
-    {%- set time_dimension_name = measure.agg_time_dimension
-        or semantic_model.defaults.agg_time_dimension -%}
+{% macro time_dimension(semantic_model, time_dimension_name, metric_name, what) -%}
+    {#- A time dimension of the semantic model: {'sql' (unqualified), 'granularity'}. -#}
     {%- for dimension in semantic_model.dimensions
         if dimension.name == time_dimension_name and dimension.type == 'time' -%}
-        {%- set granularity = dimension.type_params.time_granularity -%}
-        {%- if granularity != 'day' -%}
-            {{ kpi_tree.fail(metric_name, 'unsupported_time_granularity',
-                "time dimension '" ~ time_dimension_name ~ "' has granularity '" ~ granularity
-                ~ "'; metric views need day") }}
-        {%- endif -%}
-        {{ return(dimension.expr or dimension.name) }}
+        {%- set granularity = dimension.type_params.time_granularity if dimension.type_params else 'day' -%}
+        {{ return({'sql': dimension.expr or dimension.name, 'granularity': granularity or 'day'}) }}
     {%- endfor -%}
     {{ kpi_tree.fail(metric_name, 'missing_time_dimension',
         "semantic model '" ~ semantic_model.name ~ "' has no time dimension '"
-        ~ time_dimension_name ~ "' for measure '" ~ measure.name ~ "'") }}
+        ~ time_dimension_name ~ "' for " ~ what) }}
 {%- endmacro %}
 
 
-{% macro render_filter(where_sql_template, semantic_model, table_alias, metric_name) -%}
-    {#-
-        Rewrites a MetricFlow filter template into SQL on one semantic model:
-        {{ Dimension('entity__dimension') }} and {{ Entity('entity') }} become the
-        qualified column. Other template calls (TimeDimension, Metric, joins to
-        other semantic models) are not supported and fail with the rule named.
-    -#}
-    {%- set re = modules.re -%}
-    {%- set local_entities = semantic_model.entities | map(attribute='name') | list -%}
-    {%- set ns = namespace(sql=where_sql_template | trim) -%}
-    {%- set call_pattern = "\{\{\s*(\w+)\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}" -%}
-    {%- for match in re.finditer(call_pattern, ns.sql) | list -%}
-        {%- set function, argument = match.group(1), match.group(2) -%}
-        {%- if function == 'Dimension' and '__' in argument -%}
-            {%- set entity_name, dimension_name = argument.rsplit('__', 1) -%}
-            {%- if entity_name not in local_entities -%}
-                {{ kpi_tree.fail(metric_name, 'unsupported_filter',
-                    "filter dimension '" ~ argument ~ "' is not on semantic model '"
-                    ~ semantic_model.name ~ "' (filters across semantic models are not supported)") }}
-            {%- endif -%}
-            {%- set column = kpi_tree.dimension_sql(semantic_model, dimension_name, metric_name) -%}
-        {%- elif function == 'Entity' and argument in local_entities -%}
-            {%- set column = kpi_tree.dimension_sql(semantic_model, argument, metric_name) -%}
-        {%- else -%}
-            {{ kpi_tree.fail(metric_name, 'unsupported_filter',
-                "filter call " ~ function ~ "('" ~ argument ~ "') is not supported; use "
-                ~ "Dimension('entity__dimension') or Entity('entity') of the measure's semantic model") }}
-        {%- endif -%}
-        {%- set ns.sql = ns.sql | replace(match.group(0), table_alias ~ '.' ~ column) -%}
-    {%- endfor -%}
-    {%- if '{{' in ns.sql or '{%' in ns.sql -%}
-        {{ kpi_tree.fail(metric_name, 'unsupported_filter',
-            "filter '" ~ where_sql_template | trim ~ "' holds template code that is not supported") }}
-    {%- endif -%}
-    {{ return(ns.sql) }}
+{% macro agg_time_dimension(semantic_model, measure, metric_name) -%}
+    {#- The measure's aggregation time dimension: {'name', 'sql', 'granularity'}. -#}
+    {%- set name = measure.agg_time_dimension or semantic_model.defaults.agg_time_dimension -%}
+    {%- set found = kpi_tree.time_dimension(semantic_model, name, metric_name, "measure '" ~ measure.name ~ "'") -%}
+    {{ return({'name': name, 'sql': found.sql, 'granularity': found.granularity}) }}
 {%- endmacro %}

@@ -219,6 +219,7 @@
                 'subtree': node.subtree,
                 'driver_node_ids': drivers | sort,
                 'driver_list': drivers | sort | join(','),
+                'driver_count': drivers | length,
                 'depth': walk.depth,
                 'chain_end': walk.current.node_id,
                 'is_root': node.node_id == tree.root,

@@ -13,7 +13,7 @@ bookings_plan as (
 
 days as (
 
-    select * from {{ ref('metricflow_time_spine') }}
+    select * from {{ ref('kpi_time_spine') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 days as (
 
-    select * from {{ ref('metricflow_time_spine') }}
+    select * from {{ ref('kpi_time_spine') }}
 
 ),
 

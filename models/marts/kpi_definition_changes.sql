@@ -5,7 +5,7 @@
     parent, role, combine) or of an entered target, from the snapshots every
     `dbt build` takes. A node or target row added after the first snapshot, or
     removed, is its own row (changed_field `node` or `target_row`). E.g. the
-    meeting-held-rate target moving from 0.8 to 0.75 in May.
+    meeting-held-rate target cut to 0.75 (it was 0.8) in May.
 -#}
 {%- set node_attributes = [
     'metric_id', 'label', 'description', 'parent_node_id', 'role', 'combine', 'pinned_motion',
@@ -72,7 +72,7 @@ definition_changes as (
     where
         version_number > 1
         and not is_removed
-        and {{ attribute }} is distinct from previous_{{ attribute }}
+        and not {{ kpi_tree.null_safe_equal(attribute, 'previous_' ~ attribute) }}
 
     union all
 
@@ -149,7 +149,9 @@ target_changes as (
         target_versions.is_removed
         or (
             target_versions.version_number > 1
-            and target_versions.target is distinct from target_versions.previous_target
+            and not {{ kpi_tree.null_safe_equal(
+                'target_versions.target', 'target_versions.previous_target'
+            ) }}
         )
         or (
             target_versions.version_number = 1

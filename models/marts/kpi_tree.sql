@@ -67,12 +67,8 @@ with_pacing as (
         *,
         case when direction = 'higher_is_better' then 1 else -1 end as direction_sign,
         -- an additive metric part-way through its period is judged against the
-        -- prorated target and projected to the full period for the trend
-        case
-            when period_state = 'in_progress' and is_additive
-                then target * elapsed_days / days_in_period
-            else target
-        end as pacing_target,
+        -- prorated target (status_target) and projected to the full period for the trend
+        status_target as pacing_target,
         case
             when period_state = 'in_progress' and is_additive
                 then actual * days_in_period / elapsed_days
@@ -94,14 +90,16 @@ with_history as (
         -- the same period a year earlier: 52 weeks, 12 months, 4 quarters back
         -- (each series has every period of the calendar, so a lag is a date shift)
         case grain
-            when 'week' then lag(actual, 52) over (
-                partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
-                order by period_start
-            )
-            when 'month' then lag(actual, 12) over (
-                partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
-                order by period_start
-            )
+            when 'week'
+                then lag(actual, 52) over (
+                    partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
+                    order by period_start
+                )
+            when 'month'
+                then lag(actual, 12) over (
+                    partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
+                    order by period_start
+                )
             when 'quarter' then lag(actual, 4) over (
                 partition by tree_id, node_id, motion, grain, breakdown, breakdown_value
                 order by period_start
@@ -191,6 +189,10 @@ final as (
             when period_state = 'not_started' then 'not_started'
             when target is null then 'no_target'
             when actual is null then 'no_data'
+            -- a target of zero (a subgroup without a baseline): any value is beyond the band
+            when pacing_target = 0 and actual = 0 then 'on_track'
+            when pacing_target = 0 and direction_sign * actual > 0 then 'ahead'
+            when pacing_target = 0 then 'behind'
             when performance_vs_target > {{ var('kpi_status_tolerance') }} then 'ahead'
             when performance_vs_target < -{{ var('kpi_status_tolerance') }} then 'behind'
             else 'on_track'

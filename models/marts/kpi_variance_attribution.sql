@@ -32,10 +32,15 @@
 -- noqa: disable=LT02
 with
 
-tree_rows as (
+attribution_values as (
 
-    select * from {{ ref('kpi_tree') }}
-    where period_state != 'not_started'
+    select * from {{ ref('tree_attribution_values') }}
+
+),
+
+attribution_cut as (
+
+    select * from {{ ref('tree_attribution_cut') }}
 
 ),
 
@@ -45,235 +50,41 @@ nodes as (
 
 ),
 
-driver_paths as (
-
-    select * from {{ ref('tree_driver_paths') }}
-
-),
-
--- each row's value as attribution reads it: the target its status uses, and a
--- rate of nothing over nothing (0/0) on target
-attributable as (
-
-    select
-        tree_id,
-        node_id,
-        metric_id,
-        label,
-        owner,
-        direction,
-        motion,
-        grain,
-        period_start,
-        breakdown,
-        breakdown_value,
-        coalesce(pacing_target, target) as attribution_target,
-        coalesce(
-            actual,
-            case when numerator = 0 and denominator = 0 then coalesce(pacing_target, target) end
-        ) as attribution_actual,
-        actual is null as is_without_actual
-
-    from tree_rows
-
-),
-
-driver_counts as (
-
-    select
-        tree_id,
-        parent_node_id as node_id,
-        count(*) as driver_count
-
-    from nodes
-    where role = 'driver' and parent_node_id is not null
-    group by 1, 2
-
-),
-
-defined_drivers as (
-
-    select
-        attributable.tree_id,
-        nodes.parent_node_id as node_id,
-        {%- for key in period_keys if key != 'tree_id' %}
-        attributable.{{ key }},
-        {%- endfor %}
-        count(*) as defined_driver_count
-
-    from attributable
-    inner join nodes
-        on
-            attributable.tree_id = nodes.tree_id
-            and attributable.node_id = nodes.node_id
-    where
-        nodes.role = 'driver'
-        and attributable.attribution_actual is not null
-        and attributable.attribution_target is not null
-    group by {{ range(1, keys | length + 1) | join(', ') }}
-
-),
-
--- a node whose drivers all have an actual and a target can be expanded into them
-expandable as (
-
-    select defined_drivers.*
-    from defined_drivers
-    inner join driver_counts
-        on
-            defined_drivers.tree_id = driver_counts.tree_id
-            and defined_drivers.node_id = driver_counts.node_id
-    where defined_drivers.defined_driver_count = driver_counts.driver_count
-
-),
-
-attributed_nodes as (
-
-    select attributable.*
-    from attributable
-    inner join nodes
-        on
-            attributable.tree_id = nodes.tree_id
-            and attributable.node_id = nodes.node_id
-    where
-        nodes.combine in ('product', 'sum')
-        -- a node of nothing over nothing has no gap to attribute
-        and not attributable.is_without_actual
-        and attributable.attribution_target is not null
-
-),
-
-candidates as (
-
-    select distinct
-        {%- for key in keys %}
-        attributed_nodes.{{ key }},
-        {%- endfor %}
-        driver_paths.driver_node_id,
-        driver_paths.path_depth
-
-    from attributed_nodes
-    inner join driver_paths
-        on
-            attributed_nodes.tree_id = driver_paths.tree_id
-            and attributed_nodes.node_id = driver_paths.node_id
-
-),
-
--- a descendant is out of the leaf cut when a node on its way cannot be expanded
-blocked as (
-
-    select distinct
-        {%- for key in keys %}
-        attributed_nodes.{{ key }},
-        {%- endfor %}
-        driver_paths.driver_node_id
-
-    from attributed_nodes
-    inner join driver_paths
-        on
-            attributed_nodes.tree_id = driver_paths.tree_id
-            and attributed_nodes.node_id = driver_paths.node_id
-    left join expandable
-        on
-            driver_paths.via_node_id = expandable.node_id
-            {%- for key in period_keys %}
-            and attributed_nodes.{{ key }} = expandable.{{ key }}
-            {%- endfor %}
-    where driver_paths.via_node_id is not null and expandable.node_id is null
-
-),
-
--- ... and when it is expanded itself (it is on the way to deeper leaves)
-expanded as (
-
-    select distinct
-        {%- for key in keys %}
-        attributed_nodes.{{ key }},
-        {%- endfor %}
-        driver_paths.via_node_id as driver_node_id
-
-    from attributed_nodes
-    inner join driver_paths
-        on
-            attributed_nodes.tree_id = driver_paths.tree_id
-            and attributed_nodes.node_id = driver_paths.node_id
-    inner join expandable
-        on
-            driver_paths.via_node_id = expandable.node_id
-            {%- for key in period_keys %}
-            and attributed_nodes.{{ key }} = expandable.{{ key }}
-            {%- endfor %}
-
-),
-
-levels as (
-
-    select
-        {%- for key in keys %}
-        candidates.{{ key }},
-        {%- endfor %}
-        candidates.driver_node_id,
-        'driver' as attribution_level
-
-    from candidates
-    where candidates.path_depth = 1
-
-    union all
-
-    select
-        {%- for key in keys %}
-        candidates.{{ key }},
-        {%- endfor %}
-        candidates.driver_node_id,
-        'leaf' as attribution_level
-
-    from candidates
-    left join blocked
-        on
-            {%- for key in keys + ['driver_node_id'] %}
-            {{ 'and ' if not loop.first }}candidates.{{ key }} = blocked.{{ key }}
-            {%- endfor %}
-    left join expanded
-        on
-            {%- for key in keys + ['driver_node_id'] %}
-            {{ 'and ' if not loop.first }}candidates.{{ key }} = expanded.{{ key }}
-            {%- endfor %}
-    where blocked.driver_node_id is null and expanded.driver_node_id is null
-
-),
-
 pairs as (
 
     select
-        levels.*,
-        attributed_nodes.metric_id,
-        attributed_nodes.label,
-        attributed_nodes.direction,
-        nodes.combine,
-        attributed_nodes.attribution_actual as parent_actual,
-        attributed_nodes.attribution_target as parent_target,
-        attributable.metric_id as driver_metric_id,
-        attributable.label as driver_label,
-        attributable.owner as driver_owner,
-        attributable.attribution_actual as driver_actual,
-        attributable.attribution_target as driver_target
+        attribution_cut.*,
+        parent_nodes.metric_id,
+        parent_nodes.label,
+        parent_nodes.direction,
+        parent_nodes.combine,
+        parent_values.attribution_actual as parent_actual,
+        parent_values.attribution_target as parent_target,
+        driver_nodes.metric_id as driver_metric_id,
+        driver_nodes.label as driver_label,
+        driver_nodes.owner as driver_owner,
+        driver_values.attribution_actual as driver_actual,
+        driver_values.attribution_target as driver_target
 
-    from levels
-    inner join attributed_nodes
+    from attribution_cut
+    inner join nodes as parent_nodes
+        on
+            attribution_cut.tree_id = parent_nodes.tree_id
+            and attribution_cut.node_id = parent_nodes.node_id
+    inner join nodes as driver_nodes
+        on
+            attribution_cut.tree_id = driver_nodes.tree_id
+            and attribution_cut.driver_node_id = driver_nodes.node_id
+    inner join attribution_values as parent_values
         on
             {%- for key in keys %}
-            {{ 'and ' if not loop.first }}levels.{{ key }} = attributed_nodes.{{ key }}
+            {{ 'and ' if not loop.first }}attribution_cut.{{ key }} = parent_values.{{ key }}
             {%- endfor %}
-    inner join nodes
+    left join attribution_values as driver_values
         on
-            levels.tree_id = nodes.tree_id
-            and levels.node_id = nodes.node_id
-    left join attributable
-        on
-            levels.driver_node_id = attributable.node_id
+            attribution_cut.driver_node_id = driver_values.node_id
             {%- for key in period_keys %}
-            and levels.{{ key }} = attributable.{{ key }}
+            and attribution_cut.{{ key }} = driver_values.{{ key }}
             {%- endfor %}
 
 ),

@@ -21,19 +21,6 @@ node_values as (
 
 ),
 
-driver_counts as (
-
-    select
-        tree_id,
-        parent_node_id as node_id,
-        count(*) as driver_count
-
-    from nodes
-    where role = 'driver' and parent_node_id is not null
-    group by 1, 2
-
-),
-
 driver_values as (
 
     select
@@ -80,10 +67,6 @@ identities as (
         on
             node_values.tree_id = nodes.tree_id
             and node_values.node_id = nodes.node_id
-    inner join driver_counts
-        on
-            node_values.tree_id = driver_counts.tree_id
-            and node_values.node_id = driver_counts.node_id
     inner join driver_values
         on
             node_values.tree_id = driver_values.tree_id
@@ -96,7 +79,7 @@ identities as (
     where
         nodes.combine in ('product', 'sum')
         and node_values.actual is not null
-        and driver_values.defined_drivers = driver_counts.driver_count
+        and driver_values.defined_drivers = nodes.driver_count
 
 ),
 

@@ -4,7 +4,9 @@
     target and no actuals still shows up; by drill-down dimension (channel,
     segment, region) for each value the data has. With the actual, the target,
     and where the period stands against the as-of date (int_as_of_date):
-    complete, in progress (with its elapsed days) or not started.
+    complete, in progress (with its elapsed days) or not started, and the
+    target its status is judged against (status_target: prorated by elapsed
+    days for counts and dollars in progress).
 -#}
 
 with
@@ -118,7 +120,7 @@ spine as (
 
 ),
 
-final as (
+with_values as (
 
     select
         spine.tree_id,
@@ -169,6 +171,26 @@ final as (
             and spine.period_start = breakdown_targets.period_start
             and spine.breakdown = breakdown_targets.breakdown
             and spine.breakdown_value = breakdown_targets.breakdown_value
+
+),
+
+final as (
+
+    select
+        with_values.*,
+        -- the target a status judges against: counts and dollars part-way through
+        -- their period prorated by elapsed days, everything else as it is
+        case
+            when with_values.period_state = 'in_progress' and nodes.is_additive
+                then with_values.target * with_values.elapsed_days / with_values.days_in_period
+            else with_values.target
+        end as status_target
+
+    from with_values
+    inner join nodes
+        on
+            with_values.tree_id = nodes.tree_id
+            and with_values.node_id = nodes.node_id
 
 )
 
