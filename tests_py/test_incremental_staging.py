@@ -370,6 +370,7 @@ def test_naive_timestamps_and_text_amounts_are_read_safely(engine: Engine, tmp_p
             "--select",
             "+stg_marketing__funnel_events",
             "+stg_marketing__funnel_events_rejected",
+            "+stg_marketing__accounts",
             "--vars",
             json.dumps(variables),
         ]
