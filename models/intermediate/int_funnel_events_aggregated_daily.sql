@@ -90,9 +90,10 @@ events_with_segment as (
         funnel_events.account_id,
         funnel_events.contact_id,
         funnel_events.amount_usd,
-        {{ dbt.datediff(
+        {#- a double on every engine (Spark would divide as a 6-decimal decimal) -#}
+        cast({{ dbt.datediff(
             'lead_times.latest_demo_request_at', 'funnel_events.occurred_at', 'second'
-        ) }} / 3600.0 as hours_since_demo_request
+        ) }} as {{ kpi_tree.type_double() }}) / 3600 as hours_since_demo_request
 
     from funnel_events
     left join accounts
