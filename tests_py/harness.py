@@ -125,6 +125,20 @@ class Engine:
         finally:
             connection.close()
 
+    def execute(self, sql: str) -> None:
+        """Run one statement that returns nothing (a test tampering with a table)."""
+        if self.name == "duckdb":
+            close_duckdb_handles()
+            with duckdb.connect(self.env["KPI_DUCKDB_PATH"]) as connection:
+                connection.execute(sql)
+            return
+        connection = pg_connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
     def load_raw(self, raw_dir: Path) -> None:
         """Point the sources at raw_dir (DuckDB) or load it into the raw schema (PostgreSQL)."""
         self.env["KPI_RAW_DIR"] = str(raw_dir)

@@ -1,6 +1,8 @@
 {#- The as-of date: the last day with complete data, var kpi_as_of_date when set,
-    else the latest day with funnel events. Periods after it are not started;
-    the period holding it is in progress, and plans count only its elapsed days. -#}
+    else the latest day with funnel events, never after the load time (staging rejects
+    events dated in the future, occurred_in_future; the cap is a second guard).
+    Periods after it are not started; the period holding it is in progress, and plans
+    count only its elapsed days. -#}
 {%- set as_of_date = var('kpi_as_of_date') %}
 
 with
@@ -16,7 +18,7 @@ final as (
     select
         coalesce(
             cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
-            max(activity_date)
+            least(max(activity_date), cast({{ kpi_tree.load_time() }} as date))
         ) as as_of_date
 
     from funnel_days

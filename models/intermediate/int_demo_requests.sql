@@ -12,7 +12,7 @@ funnel_events as (
 final as (
 
     select
-        event_id as demo_request_id,
+        {{ dbt.concat(['source_system', "':'", 'event_id']) }} as demo_request_id,
         contact_id,
         motion,
         channel,

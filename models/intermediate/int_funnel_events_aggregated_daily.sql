@@ -1,14 +1,32 @@
 {#-
     The shared daily funnel facts every metric reads: one row per day, motion,
-    channel, account segment, account region and event type. Built in one pass over the staged
-    events, so adding a metric never adds a scan of the events. Meetings
-    scheduled also carry the hours since the contact's latest demo request
-    (speed to lead), summed so that the average stays exact at any grain.
+    channel, account segment, account region and event type. Built in one pass over
+    the staged events, so adding a metric never adds a scan of the events. Meetings
+    scheduled also carry the hours since the contact's latest demo request at or
+    before them (speed to lead), summed so that the average stays exact at any grain.
+    Incremental: a run deletes and rebuilds only the days a change since its last run
+    touches (macros/staging/incremental_days.sql); a full refresh gives the same table.
 -#}
+{{ config(
+    materialized=kpi_tree.incremental_unless_spark(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ kpi_tree.delete_days_to_rebuild(kpi_tree.funnel_days_to_rebuild()) }}",
+) }}
+{#- the days to rebuild are those of every version of a changed event: -#}
+-- depends_on: {{ ref('base_marketing__funnel_events') }}
+{%- set days = kpi_tree.funnel_days_to_rebuild() %}
 
 with
 
 funnel_events as (
+
+    select * from {{ ref('stg_marketing__funnel_events') }}
+    where {{ kpi_tree.days_filter('occurred_date', days) }}
+
+),
+
+all_funnel_events as (
 
     select * from {{ ref('stg_marketing__funnel_events') }}
 
@@ -20,48 +38,70 @@ accounts as (
 
 ),
 
-events_with_lead_time as (
+accounts_fingerprint as (
 
     select
-        *,
-        -- the latest demo request of the same contact at or before this event:
-        -- a running max over time (portable where `ignore nulls` is not)
-        max(case when event_type = 'demo_request' then occurred_at end) over (
-            partition by contact_id
-            order by occurred_at
-            rows between unbounded preceding and current row
-        ) as latest_demo_request_at
+        {{ kpi_tree.fingerprint(['account_id', 'segment', 'region']) }} as accounts_fingerprint
 
-    from funnel_events
+    from accounts
+
+),
+
+meetings as (
+
+    select * from funnel_events
+    where event_type = 'meeting_scheduled'
+
+),
+
+demo_requests as (
+
+    select * from all_funnel_events
+    where event_type = 'demo_request'
+
+),
+
+lead_times as (
+
+    {#- each meeting scheduled: its contact's latest demo request at or before it -#}
+    select
+        meetings.source_system,
+        meetings.event_id,
+        max(demo_requests.occurred_at) as latest_demo_request_at
+
+    from meetings
+    inner join demo_requests
+        on
+            meetings.contact_id = demo_requests.contact_id
+            and meetings.occurred_at >= demo_requests.occurred_at
+    group by 1, 2
 
 ),
 
 events_with_segment as (
 
     select
-        events_with_lead_time.occurred_date,
-        events_with_lead_time.motion,
-        events_with_lead_time.channel,
+        funnel_events.occurred_date,
+        funnel_events.motion,
+        funnel_events.channel,
         coalesce(accounts.segment, 'unknown') as segment,
         coalesce(accounts.region, 'unknown') as region,
-        events_with_lead_time.event_type,
-        events_with_lead_time.account_id,
-        events_with_lead_time.contact_id,
-        events_with_lead_time.amount_usd,
-        case
-            when
-                events_with_lead_time.event_type = 'meeting_scheduled'
-                and events_with_lead_time.latest_demo_request_at is not null
-                then {{ dbt.datediff(
-                    'events_with_lead_time.latest_demo_request_at',
-                    'events_with_lead_time.occurred_at',
-                    'second',
-                ) }} / 3600.0
-        end as hours_since_demo_request
+        funnel_events.event_type,
+        funnel_events.account_id,
+        funnel_events.contact_id,
+        funnel_events.amount_usd,
+        {#- a double on every engine (Spark would divide as a 6-decimal decimal) -#}
+        cast({{ dbt.datediff(
+            'lead_times.latest_demo_request_at', 'funnel_events.occurred_at', 'second'
+        ) }} as {{ kpi_tree.type_double() }}) / 3600 as hours_since_demo_request
 
-    from events_with_lead_time
+    from funnel_events
     left join accounts
-        on events_with_lead_time.account_id = accounts.account_id
+        on funnel_events.account_id = accounts.account_id
+    left join lead_times
+        on
+            funnel_events.source_system = lead_times.source_system
+            and funnel_events.event_id = lead_times.event_id
 
 ),
 
@@ -92,20 +132,23 @@ final as (
         {{ kpi_tree.surrogate_key(
             ['activity_date', 'motion', 'channel', 'segment', 'region', 'event_type']
         ) }} as funnel_day_id,
-        activity_date,
-        motion,
-        channel,
-        segment,
-        region,
-        event_type,
-        event_count,
-        distinct_accounts,
-        distinct_contacts,
-        amount_usd,
-        lead_timed_events,
-        hours_since_demo_request
+        aggregated.activity_date,
+        aggregated.motion,
+        aggregated.channel,
+        aggregated.segment,
+        aggregated.region,
+        aggregated.event_type,
+        aggregated.event_count,
+        aggregated.distinct_accounts,
+        aggregated.distinct_contacts,
+        aggregated.amount_usd,
+        aggregated.lead_timed_events,
+        aggregated.hours_since_demo_request,
+        accounts_fingerprint.accounts_fingerprint,
+        {{ kpi_tree.staged_at() }} as staged_at
 
     from aggregated
+    cross join accounts_fingerprint
 
 )
 

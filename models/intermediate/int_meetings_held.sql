@@ -43,7 +43,8 @@ buying_personas as (
 final as (
 
     select
-        meetings_held.event_id as meeting_held_id,
+        {{ dbt.concat(['meetings_held.source_system', "':'", 'meetings_held.event_id']) }}
+            as meeting_held_id,
         meetings_held.account_id,
         meetings_held.contact_id,
         meetings_held.motion,

@@ -1,26 +1,23 @@
 {#-
-    Valid ABM engagements (intent signals and engaged sessions), one row per engagement_id: the latest ingested version
-    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
-    ingested since the latest one loaded, less var staging_lookback_hours, and
-    replaces the keys they carry; a full refresh gives the same table.
+    Valid ABM engagements (intent signals and engaged sessions), one row per source_system and engagement_id: the latest ingested
+    version wins (ties: README "Reliability"). Incremental like stg_marketing__funnel_events:
+    each run recomputes only the keys with a version staged since it last ran.
 -#}
 {{ config(
-    materialized='incremental',
-    unique_key='engagement_id',
+    materialized=kpi_tree.incremental_unless_spark(),
+    unique_key=['source_system', 'engagement_id'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
 
 with
 
-account_engagements as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__account_engagements') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__account_engagements'),
+        ['source_system', 'engagement_id'],
+    ) }}
 
 ),
 
@@ -28,9 +25,15 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['engagement_id']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['source_system', 'engagement_id'],
+            tie_breakers=['occurred_at'],
+            text_tie_breakers=['engagement_type', 'account_id', 'contact_id'],
+        ) }} as version_rank,
+        count(*) over (partition by source_system, engagement_id) as version_count,
+        max(staged_at) over (partition by source_system, engagement_id) as key_staged_at
 
-    from account_engagements
+    from changed_versions
 
 ),
 
@@ -44,7 +47,9 @@ final as (
         occurred_at,
         cast(occurred_at as date) as occurred_date,
         source_system,
-        ingested_at
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of account engagements that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw account engagement row that breaks a rule, with the reason: a view
+    of base_marketing__account_engagements (incremental, one row per raw row). -#}
 
 with
 
@@ -19,7 +19,8 @@ final as (
         engagement_type,
         occurred_at,
         source_system,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from account_engagements
     where rejection_reason is not null

@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of account health flags that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw account health row that breaks a rule, with the reason: a view
+    of base_marketing__account_health_flags (incremental, one row per raw row). -#}
 
 with
 
@@ -18,7 +18,8 @@ final as (
         flagged_on,
         status,
         flag_reason,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from account_health_flags
     where rejection_reason is not null

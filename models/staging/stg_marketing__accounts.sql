@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 accounts as (
@@ -12,7 +14,9 @@ final as (
         account_id,
         segment,
         coalesce(is_target_account, false) as is_target_account,
-        region
+        region,
+        -- a second row for an account is rejected: each kept one is the only version
+        1 as version_count
 
     from accounts
     where rejection_reason is null

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 ad_spend as (
@@ -15,7 +17,9 @@ final as (
         channel,
         motion,
         campaign,
-        spend_usd
+        cast(spend_usd as {{ dbt.type_numeric() }}) as spend_usd,
+        -- a second row for a key is rejected: each kept one is the only version
+        1 as version_count
 
     from ad_spend
     where rejection_reason is null

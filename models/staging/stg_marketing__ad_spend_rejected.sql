@@ -14,7 +14,8 @@ final as (
         channel,
         motion,
         campaign,
-        spend_usd
+        spend_usd,
+        raw_spend
 
     from ad_spend
     where rejection_reason is not null

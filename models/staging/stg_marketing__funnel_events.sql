@@ -1,29 +1,26 @@
 {#-
-    Valid funnel events, one row per event_id: the latest ingested version wins.
-    Incremental: each run reads the raw rows ingested since the latest one it
-    has already loaded, less a lookback (var staging_lookback_hours) for
-    rows that land late, and replaces the events they carry (delete+insert on
-    event_id). A re-sent event is ingested later than its earlier version, so
-    its newest version always replaces the older one. `dbt build --full-refresh`
-    rebuilds from every raw row and gives the same table.
+    Valid funnel events, one row per source system and event_id: the latest ingested
+    version wins, a tie on ingested_at goes to the greatest values in a fixed column
+    order (the same on every engine). Incremental: each run recomputes only the keys
+    with a version staged since it last ran (delete+insert on the key), so corrections
+    and late rows replace what they correct; a full refresh gives the same table.
+    version_count keeps how many valid raw versions each event had (the reconciliation
+    counts re-sent rows from it).
 -#}
 {{ config(
-    materialized='incremental',
-    unique_key='event_id',
+    materialized=kpi_tree.incremental_unless_spark(),
+    unique_key=['source_system', 'event_id'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
 
 with
 
-funnel_events as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__funnel_events') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__funnel_events'), ['source_system', 'event_id']
+    ) }}
 
 ),
 
@@ -31,9 +28,18 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['event_id'], ['occurred_at desc']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['source_system', 'event_id'],
+            tie_breakers=['occurred_at', 'amount_usd'],
+            text_tie_breakers=[
+                'event_type', 'motion', 'channel', 'account_id', 'contact_id',
+                'opportunity_id', 'campaign', 'currency',
+            ],
+        ) }} as version_rank,
+        count(*) over (partition by source_system, event_id) as version_count,
+        max(staged_at) over (partition by source_system, event_id) as key_staged_at
 
-    from funnel_events
+    from changed_versions
 
 ),
 
@@ -41,6 +47,7 @@ final as (
 
     select
         event_id,
+        source_system,
         occurred_at,
         cast(occurred_at as date) as occurred_date,
         account_id,
@@ -50,9 +57,10 @@ final as (
         motion,
         channel,
         campaign,
-        amount_usd,
-        source_system,
-        ingested_at
+        cast(amount_usd as {{ dbt.type_numeric() }}) as amount_usd,
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

@@ -1,4 +1,6 @@
-{{ config(materialized='table') }}
+{#- Quarantine: every raw funnel event row that breaks a rule, with the reason. A view
+    of base_marketing__funnel_events, which is maintained incrementally and holds every
+    raw row once: the rejected rows come from the same read of raw as the valid ones. -#}
 
 with
 
@@ -13,6 +15,7 @@ final as (
     select
         rejection_reason,
         event_id,
+        source_system,
         occurred_at,
         account_id,
         contact_id,
@@ -22,9 +25,10 @@ final as (
         channel,
         campaign,
         amount_usd,
+        raw_amount,
         currency,
-        source_system,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from funnel_events
     where rejection_reason is not null

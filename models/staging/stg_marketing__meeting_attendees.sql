@@ -1,11 +1,10 @@
 {#-
-    Valid meeting attendees (invitees of a scheduled meeting, who came to a held one), one row per attendee_id: the latest ingested version
-    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
-    ingested since the latest one loaded, less var staging_lookback_hours, and
-    replaces the keys they carry; a full refresh gives the same table.
+    Valid meeting attendees (invitees of a scheduled meeting, who came to a held one), one row per attendee_id: the latest ingested
+    version wins (ties: README "Reliability"). Incremental like stg_marketing__funnel_events:
+    each run recomputes only the keys with a version staged since it last ran.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=kpi_tree.incremental_unless_spark(),
     unique_key='attendee_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -13,14 +12,12 @@
 
 with
 
-meeting_attendees as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__meeting_attendees') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__meeting_attendees'),
+        ['attendee_id'],
+    ) }}
 
 ),
 
@@ -28,9 +25,15 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['attendee_id']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['attendee_id'],
+            tie_breakers=[],
+            text_tie_breakers=['meeting_event_id', 'account_id', 'contact_id', 'persona'],
+        ) }} as version_rank,
+        count(*) over (partition by attendee_id) as version_count,
+        max(staged_at) over (partition by attendee_id) as key_staged_at
 
-    from meeting_attendees
+    from changed_versions
 
 ),
 
@@ -42,7 +45,9 @@ final as (
         account_id,
         contact_id,
         persona,
-        ingested_at
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

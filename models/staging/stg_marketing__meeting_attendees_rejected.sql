@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of meeting attendees that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw meeting attendees row that breaks a rule, with the reason: a view
+    of base_marketing__meeting_attendees (incremental, one row per raw row). -#}
 
 with
 
@@ -18,7 +18,8 @@ final as (
         account_id,
         contact_id,
         persona,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from meeting_attendees
     where rejection_reason is not null

@@ -1,11 +1,10 @@
 {#-
-    Valid partner deal registrations, one row per registration_id: the latest ingested version
-    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
-    ingested since the latest one loaded, less var staging_lookback_hours, and
-    replaces the keys they carry; a full refresh gives the same table.
+    Valid partner deal registrations, one row per registration_id: the latest ingested
+    version wins (ties: README "Reliability"). Incremental like stg_marketing__funnel_events:
+    each run recomputes only the keys with a version staged since it last ran.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=kpi_tree.incremental_unless_spark(),
     unique_key='registration_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -13,14 +12,12 @@
 
 with
 
-partner_registrations as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__partner_registrations') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__partner_registrations'),
+        ['registration_id'],
+    ) }}
 
 ),
 
@@ -28,9 +25,15 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['registration_id']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['registration_id'],
+            tie_breakers=['registered_at', 'decided_at'],
+            text_tie_breakers=['partner_id', 'account_id', 'status'],
+        ) }} as version_rank,
+        count(*) over (partition by registration_id) as version_count,
+        max(staged_at) over (partition by registration_id) as key_staged_at
 
-    from partner_registrations
+    from changed_versions
 
 ),
 
@@ -43,7 +46,9 @@ final as (
         registered_at,
         status,
         decided_at,
-        ingested_at
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of partner registrations that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw partner registrations row that breaks a rule, with the reason: a view
+    of base_marketing__partner_registrations (incremental, one row per raw row). -#}
 
 with
 
@@ -19,7 +19,8 @@ final as (
         registered_at,
         status,
         decided_at,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from partner_registrations
     where rejection_reason is not null

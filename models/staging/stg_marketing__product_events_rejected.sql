@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of product events that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw product events row that breaks a rule, with the reason: a view
+    of base_marketing__product_events (incremental, one row per raw row). -#}
 
 with
 
@@ -20,7 +20,8 @@ final as (
         channel,
         occurred_at,
         source_system,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from product_events
     where rejection_reason is not null

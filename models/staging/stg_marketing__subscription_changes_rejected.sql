@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of subscription changes that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw subscription changes row that breaks a rule, with the reason: a view
+    of base_marketing__subscription_changes (incremental, one row per raw row). -#}
 
 with
 
@@ -19,7 +19,9 @@ final as (
         change_type,
         effective_on,
         arr_change_usd,
-        ingested_at
+        raw_arr_change,
+        ingested_at,
+        staged_at
 
     from subscription_changes
     where rejection_reason is not null

@@ -1,11 +1,10 @@
 {#-
-    Valid subscriptions, one row per subscription_id: the latest ingested version
-    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
-    ingested since the latest one loaded, less var staging_lookback_hours, and
-    replaces the keys they carry; a full refresh gives the same table.
+    Valid subscriptions, one row per subscription_id: the latest ingested
+    version wins (ties: README "Reliability"). Incremental like stg_marketing__funnel_events:
+    each run recomputes only the keys with a version staged since it last ran.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=kpi_tree.incremental_unless_spark(),
     unique_key='subscription_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -13,14 +12,12 @@
 
 with
 
-subscriptions as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__subscriptions') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__subscriptions'),
+        ['subscription_id'],
+    ) }}
 
 ),
 
@@ -28,9 +25,15 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['subscription_id']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['subscription_id'],
+            tie_breakers=['started_on', 'term_months', 'arr_usd'],
+            text_tie_breakers=['account_id', 'opportunity_id'],
+        ) }} as version_rank,
+        count(*) over (partition by subscription_id) as version_count,
+        max(staged_at) over (partition by subscription_id) as key_staged_at
 
-    from subscriptions
+    from changed_versions
 
 ),
 
@@ -42,8 +45,10 @@ final as (
         opportunity_id,
         started_on,
         term_months,
-        arr_usd,
-        ingested_at
+        cast(arr_usd as {{ dbt.type_numeric() }}) as arr_usd,
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of subscriptions that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw subscriptions row that breaks a rule, with the reason: a view
+    of base_marketing__subscriptions (incremental, one row per raw row). -#}
 
 with
 
@@ -19,7 +19,9 @@ final as (
         started_on,
         term_months,
         arr_usd,
-        ingested_at
+        raw_arr,
+        ingested_at,
+        staged_at
 
     from subscriptions
     where rejection_reason is not null

@@ -1,11 +1,10 @@
 {#-
-    Valid marketing touches, one row per touch_id: the latest ingested version
-    wins. Incremental like stg_marketing__funnel_events: each run reads the rows
-    ingested since the latest one loaded, less var staging_lookback_hours, and
-    replaces the keys they carry; a full refresh gives the same table.
+    Valid marketing touches, one row per touch_id: the latest ingested
+    version wins (ties: README "Reliability"). Incremental like stg_marketing__funnel_events:
+    each run recomputes only the keys with a version staged since it last ran.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=kpi_tree.incremental_unless_spark(),
     unique_key='touch_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -13,14 +12,12 @@
 
 with
 
-touches as (
+changed_versions as (
 
-    select * from {{ ref('base_marketing__touches') }}
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        and ingested_at >= {{ kpi_tree.reread_from() }}
-    {% endif %}
+    {{- kpi_tree.changed_versions(
+        ref('base_marketing__touches'),
+        ['touch_id'],
+    ) }}
 
 ),
 
@@ -28,9 +25,15 @@ ranked as (
 
     select
         *,
-        {{ kpi_tree.latest_version_first(['touch_id']) }} as version_rank
+        {{ kpi_tree.latest_version_first(
+            ['touch_id'],
+            tie_breakers=['touched_at'],
+            text_tie_breakers=['channel', 'campaign', 'account_id', 'contact_id', 'opportunity_id'],
+        ) }} as version_rank,
+        count(*) over (partition by touch_id) as version_count,
+        max(staged_at) over (partition by touch_id) as key_staged_at
 
-    from touches
+    from changed_versions
 
 ),
 
@@ -44,7 +47,9 @@ final as (
         channel,
         campaign,
         touched_at,
-        ingested_at
+        ingested_at,
+        version_count,
+        key_staged_at as staged_at
 
     from ranked
     where version_rank = 1

@@ -1,5 +1,5 @@
-{#- Quarantine: every raw row of touches that breaks a rule, with the reason. -#}
-{{ config(materialized='table') }}
+{#- Quarantine: every raw touches row that breaks a rule, with the reason: a view
+    of base_marketing__touches (incremental, one row per raw row). -#}
 
 with
 
@@ -20,7 +20,8 @@ final as (
         channel,
         campaign,
         touched_at,
-        ingested_at
+        ingested_at,
+        staged_at
 
     from touches
     where rejection_reason is not null

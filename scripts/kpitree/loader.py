@@ -214,7 +214,17 @@ def load_table(
             cursor.copy_expert(copy.as_string(cursor), stream, size=1 << 20)
     finally:
         csv_path.unlink(missing_ok=True)
-    return int(cursor.rowcount)
+    loaded = int(cursor.rowcount)
+    if any(column.name == "ingested_at" for column in columns):
+        # incremental staging reads the rows ingested since its watermark (README "Reliability")
+        cursor.execute(
+            sql.SQL("create index if not exists {} on {}.{} (ingested_at)").format(
+                sql.Identifier(f"{table}_ingested_at"),
+                sql.Identifier(schema),
+                sql.Identifier(table),
+            )
+        )
+    return loaded
 
 
 def load(

@@ -1,4 +1,8 @@
-{#- Every raw account row, typed, with its verdict (rejection_reason null = kept). -#}
+{#- Every raw account row, typed, with its verdict (rejection_reason null = kept). A
+    second valid row for an account is rejected as a duplicate. The list is a full
+    snapshot without a load time: rebuilt whole on every run (a table, so stg_ and the
+    quarantine read raw once). -#}
+{{ config(materialized='table') }}
 
 with
 
@@ -11,12 +15,26 @@ source as (
 normalised as (
 
     select
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        lower(trim(segment)) as segment,
+        {{ kpi_tree.normalised_id('account_id') }} as account_id,
+        {{ kpi_tree.normalised_code('segment') }} as segment,
         cast(is_target_account as {{ dbt.type_boolean() }}) as is_target_account,
-        lower(trim(region)) as region
+        {{ kpi_tree.normalised_code('region') }} as region
 
     from source
+
+),
+
+classified as (
+
+    select
+        *,
+        {{ kpi_tree.first_rule_broken([
+            ['missing_account_id', 'account_id is null'],
+            ['unknown_segment', kpi_tree.not_in_vocabulary('segment', var('segments'))],
+            ['unknown_region', kpi_tree.not_in_vocabulary('region', var('regions'))],
+        ]) }} as row_reason
+
+    from normalised
 
 ),
 
@@ -25,11 +43,14 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by account_id
-            order by segment nulls last, region nulls last
+            partition by account_id, row_reason
+            order by
+                {{ kpi_tree.binary_collation('segment') }},
+                {{ kpi_tree.binary_collation('region') }},
+                is_target_account desc nulls last
         ) as key_rank
 
-    from normalised
+    from classified
 
 ),
 
@@ -41,11 +62,7 @@ final as (
         is_target_account,
         region,
         case
-            when account_id is null then 'missing_account_id'
-            when coalesce(segment, '') not in ({{ kpi_tree.sql_string_list(var('segments')) }})
-                then 'unknown_segment'
-            when coalesce(region, '') not in ({{ kpi_tree.sql_string_list(var('regions')) }})
-                then 'unknown_region'
+            when row_reason is not null then row_reason
             when key_rank > 1 then 'duplicate_account_id'
         end as rejection_reason
 

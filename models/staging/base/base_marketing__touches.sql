@@ -1,30 +1,47 @@
 {#-
-    Every raw marketing touch row (the journeys behind opportunities, for
-    attribution), typed and normalised, with its verdict: rejection_reason is null for
-    a valid row, else the first rule it breaks.
+    Every raw marketing touch row (the journeys behind opportunities, for attribution),
+    typed and normalised, with its verdict: rejection_reason is null for a valid row,
+    else the first rule it breaks. One pass over raw, incremental like
+    base_marketing__funnel_events.
 -#}
+{{ config(
+    materialized=kpi_tree.incremental_unless_spark(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ kpi_tree.delete_reread_rows(source('marketing', 'touches')) }}",
+) }}
+{%- set raw = source('marketing', 'touches') %}
+{%- set types = kpi_tree.raw_column_types(raw) %}
+{%- set window = kpi_tree.reread_window(raw, types) %}
 
 with
 
 source as (
 
-    select * from {{ source('marketing', 'touches') }}
+    select * from {{ raw }}
+    {{- kpi_tree.raw_rows_to_read(window) }}
 
 ),
 
 normalised as (
 
     select
-        cast(touch_id as {{ dbt.type_string() }}) as touch_id,
-        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
-        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
-        lower(trim(channel)) as channel,
+        {{ kpi_tree.normalised_id('touch_id') }} as touch_id,
+        {{ kpi_tree.normalised_id('contact_id') }} as contact_id,
+        {{ kpi_tree.normalised_id('account_id') }} as account_id,
+        {{ kpi_tree.normalised_id('opportunity_id') }} as opportunity_id,
+        {{ kpi_tree.normalised_code('channel') }} as channel,
         campaign,
-        {{ kpi_tree.to_utc_timestamp('touched_at') }} as touched_at,
-        {{ kpi_tree.to_utc_timestamp('ingested_at') }} as ingested_at
+        {{ kpi_tree.as_utc_timestamp('touched_at', types) }} as touched_at,
+        {{ kpi_tree.as_utc_timestamp('ingested_at', types) }} as ingested_at
 
     from source
+
+),
+
+rows_to_stage as (
+
+    {{- kpi_tree.rows_to_stage('normalised', window) }}
 
 ),
 
@@ -37,11 +54,15 @@ final as (
             ['missing_account_id', 'account_id is null'],
             ['missing_touched_at', 'touched_at is null'],
             ['missing_ingested_at', 'ingested_at is null'],
-            ['unknown_channel', kpi_tree.not_in_vocabulary('channel', var('channels'))],
+            ['occurred_in_future', 'touched_at > ' ~ kpi_tree.load_time()],
+            ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
+            ['unknown_channel',
+                kpi_tree.not_in_vocabulary('channel', var('channels'))],
             ['occurred_after_ingestion', 'touched_at > ingested_at'],
-        ]) }} as rejection_reason
+        ]) }} as rejection_reason,
+        {{ kpi_tree.staged_at() }} as staged_at
 
-    from normalised
+    from rows_to_stage
 
 )
 
