@@ -327,7 +327,15 @@ sum_leaves_through_products as (
         sum_leaf_rows.driver_node_id as product_node_id,
         product_leaf_rows.driver_node_id,
         product_leaf_rows.driver_metric_id,
-        product_leaf_rows.driver_label,
+        -- a part no driver explains says under which product driver it sits
+        -- (several of a sum's products may each leave one)
+        case
+            when product_leaf_rows.driver_node_id is null
+                then {{ dbt.concat([
+                    'product_leaf_rows.driver_label', "' ('", 'product_leaf_rows.label', "')'"
+                ]) }}
+            else product_leaf_rows.driver_label
+        end as driver_label,
         product_leaf_rows.driver_owner,
         product_leaf_rows.driver_actual,
         product_leaf_rows.driver_target,

@@ -9,7 +9,11 @@
          parent and other drivers have one gets what they leave, Y / (product of
          the others) or Y - (sum of the others): $1,000,000 / $40,000 = 25
          opportunities / 50% = 50 meetings / 25% = 200 demo requests / 2% =
-         10,000 sessions.
+         10,000 sessions;
+      4. shared: a node still without a target takes the one its metric has at
+         the same motion, grain and period in another tree, when every tree that
+         has one agrees (the revenue tree's pipeline diagnostic reads the
+         cross-motion root's rolled-up plan).
     Where a driver's target is entered and so are its parent's and its
     siblings', target_cascaded still holds what the cascade implies for it, so
     that a contradiction is reported (test assert_entered_targets_agree_with_cascade),
@@ -231,25 +235,68 @@ all_depths as (
 ),
 -- noqa: enable=LT02
 
+with_metric as (
+
+    select
+        all_depths.*,
+        nodes.metric_id,
+        -- a pinned node reads its metric at the pinned motion, whatever the tree's
+        coalesce(nodes.pinned_motion, all_depths.motion) as read_motion
+
+    from all_depths
+    inner join nodes
+        on
+            all_depths.tree_id = nodes.tree_id
+            and all_depths.node_id = nodes.node_id
+
+),
+
+-- one target per metric, motion, grain and period where the trees agree on it
+metric_targets as (
+
+    select
+        metric_id,
+        read_motion,
+        grain,
+        period_start,
+        min(target) as target
+
+    from with_metric
+    where target is not null
+    group by 1, 2, 3, 4
+    having
+        max(target) - min(target)
+        <= {{ var('kpi_identity_tolerance') }} * greatest(abs(max(target)), abs(min(target)))
+
+),
+
 final as (
 
     select
-        tree_id,
-        node_id,
-        motion,
-        grain,
-        period_start,
-        target,
+        with_metric.tree_id,
+        with_metric.node_id,
+        with_metric.motion,
+        with_metric.grain,
+        with_metric.period_start,
+        coalesce(with_metric.target, metric_targets.target) as target,
         case
-            when target_entered is not null then entry_source
-            when target_rolled_up is not null then 'rolled_up'
-            when target_cascaded is not null then 'cascaded'
+            when with_metric.target_entered is not null then with_metric.entry_source
+            when with_metric.target_rolled_up is not null then 'rolled_up'
+            when with_metric.target_cascaded is not null then 'cascaded'
+            when metric_targets.target is not null then 'shared'
         end as target_source,
-        entered_grain,
-        target_entered,
-        target_cascaded
+        with_metric.entered_grain,
+        with_metric.target_entered,
+        with_metric.target_cascaded
 
-    from all_depths
+    from with_metric
+    left join metric_targets
+        on
+            with_metric.target is null
+            and with_metric.metric_id = metric_targets.metric_id
+            and with_metric.read_motion = metric_targets.read_motion
+            and with_metric.grain = metric_targets.grain
+            and with_metric.period_start = metric_targets.period_start
 
 )
 
