@@ -35,9 +35,10 @@ NEW_METRIC = """
           direction: lower_is_better
           unit: count
 """
+# a short review tree over the partner motion, beside the shipped partner tree
 NEW_TREE = """
-    partner:
-      label: Partner-sourced pipeline
+    partner_review:
+      label: Partner pipeline review
       owner: Head of Partnerships
       scope: [partner]
       root: pipeline_created
@@ -150,7 +151,7 @@ def test_add_a_tree_as_the_readme_says(tmp_path: Path) -> None:
     rows = query(
         project,
         "select node_id, count(*), count(target), min(target_source), max(target_source) "
-        "from kpi_marts.kpi_tree where tree_id = 'partner' and breakdown = 'total' "
+        "from kpi_marts.kpi_tree where tree_id = 'partner_review' and breakdown = 'total' "
         "group by node_id order by node_id",
     )
     periods = query(project, "select count(*) from kpi_intermediate.int_reporting_periods")[0][0]
@@ -164,7 +165,7 @@ def test_add_a_tree_as_the_readme_says(tmp_path: Path) -> None:
     assert sources["qualified_opportunities"] == ("cascaded", "cascaded")
     assert sources["meetings_held"] == ("cascaded", "cascaded")
     assert query(
-        project, "select owner, scope from kpi_marts.kpi_trees where tree_id = 'partner'"
+        project, "select owner, scope from kpi_marts.kpi_trees where tree_id = 'partner_review'"
     ) == [("Head of Partnerships", "partner")]
 
 
