@@ -33,14 +33,15 @@ SUPERSET_PORT ?= 8088
 ## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
 demo: install data build summary export
 
-## test: lint, build on DuckDB and on PostgreSQL, then pytest. PostgreSQL is the server
-## KPI_PG_* name or, when none is configured, a throwaway one started (and stopped) here.
+## test: lint, then pytest, which builds the demo on DuckDB and on PostgreSQL (dbt build,
+## data tests included) and checks it. PostgreSQL is the server KPI_PG_* name or, when none
+## is configured, a throwaway one started (and stopped) here.
 test: install-dev install-superset lint
 	$(BIN)/python scripts/throwaway_postgres.py --folder $(TEST_PG_DIR) -- \
-		$(MAKE) --no-print-directory build-duckdb-test build-postgres-test pytest
+		$(MAKE) --no-print-directory pytest
 
 ## test-postgres: the PostgreSQL build and the tests that use PostgreSQL, on the KPI_PG_* server
-test-postgres: build-postgres-test pytest-postgres
+test-postgres: pytest-postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -128,15 +129,19 @@ build-postgres-test: test-data
 	$(BIN)/python scripts/load_raw_to_postgres.py --input-dir $(TEST_RAW_DIR) --mode replace
 	$(DBT) build --target postgres --full-refresh
 
+# Two workers (the machine's cores): the demo's readers in one, the other modules spread
+# over both (tests_py/conftest.py). PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 2
 pytest: install-dev install-superset
-	$(BIN)/pytest tests_py
+	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # The tests that use PostgreSQL, for a second pass on another server (CI: Debian's 15).
 # Left out: the throwaway-server tests (they start their own), the incremental-load test
 # (engine SQL the full pass already checks; a minute of CI) and the Superset dashboards
 # (the full pass checks them on PostgreSQL 18 and DuckDB; another Superset start is ~40 s).
 pytest-postgres: install-dev
-	$(BIN)/pytest tests_py -k "(postgres or reader_role) and not throwaway and not incremental and not dashboards"
+	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 \
+		-k "(postgres or reader_role) and not throwaway and not incremental and not dashboards"
 
 clean:
 	rm -rf target dbt_packages logs

@@ -5,6 +5,10 @@
 - `built_engines` / `built_engine`: the whole demo project built once per test
   session on the same generated data on both engines, for tests that read the
   numbers it produces.
+
+Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), every test
+that reads the demo build runs in one worker, so the demo is built once, and each
+other module runs whole in one worker, so its module fixtures are built once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ import pytest
 from harness import REPO_ROOT, Engine, make_engine
 
 ENGINES = ["duckdb", "postgres"]
+DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for xdist's loadgroup: the demo's readers together, else one group a module."""
+    for item in items:
+        uses_demo = DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))
+        group = "demo" if uses_demo else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 DEMO_EVENTS = 1_000_000  # the demo size: the targets in seeds/ are set for it
 
 

@@ -25,7 +25,7 @@ import yaml
 from dbt.cli.main import dbtRunnerResult
 from harness import Engine, copy_project, load_script, make_engine, run_dbt
 
-METRICS_FILE = Path("models/semantic/_metrics__funnel.yml")
+METRICS_DIR = Path("models/semantic")
 Metrics = dict[str, dict[str, Any]]
 Trees = dict[str, dict[str, Any]]
 
@@ -44,12 +44,18 @@ def statuses(result: dbtRunnerResult) -> dict[str, str]:
 
 
 def edit_metrics(project: Path, change: Callable[[Metrics], None]) -> None:
-    path = project / METRICS_FILE
-    document = yaml.safe_load(path.read_text())
-    metrics = {metric["name"]: metric for metric in document["metrics"]}
+    """Changes the metrics of every `_metrics__*.yml`, each written back to its own file."""
+    documents = {
+        path: yaml.safe_load(path.read_text())
+        for path in sorted((project / METRICS_DIR).glob("_metrics__*.yml"))
+    }
+    metrics = {
+        metric["name"]: metric for document in documents.values() for metric in document["metrics"]
+    }
     change(metrics)
-    document["metrics"] = list(metrics.values())
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    for path, document in documents.items():
+        document["metrics"] = [metrics[metric["name"]] for metric in document["metrics"]]
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 def edit_trees(project: Path, change: Callable[[Trees], None]) -> None:
@@ -376,6 +382,7 @@ WORKED_EXAMPLE = [
     ["landing_page_conversion_rate", "quarter", "2026-01-01", "abm", "0.02"],
     # the cross-motion root rolls up from the motions it sums
     ["pipeline_created", "quarter", "2026-01-01", "partner", "500000"],
+    ["pipeline_created", "quarter", "2026-01-01", "product_led", "300000"],
 ]
 
 
@@ -428,7 +435,8 @@ def test_a_sum_root_rolls_up_from_its_motions(
 ) -> None:
     project, _ = worked_example
     targets = cascaded_targets(project, "cross_motion", "all")
-    assert targets["pipeline_created"] == (2_500_000, "rolled_up")
+    # inbound 1,000,000 + abm 1,000,000 + partner 500,000 + product-led 300,000
+    assert targets["pipeline_created"] == (2_800_000, "rolled_up")
     assert targets["inbound_pipeline"] == (1_000_000, "entered")
 
 

@@ -10,16 +10,16 @@ import duckdb
 import yaml
 from harness import close_duckdb_handles, copy_project, load_script, run_dbt
 
-METRICS_FILE = Path("models") / "semantic" / "_metrics__inbound_tree.yml"
+METRICS_FILE = Path("models") / "semantic" / "_metrics__funnel.yml"
 
 
 def project_with_description(tmp_path: Path, description: str) -> Path:
     project = copy_project(tmp_path / "project")
     path = project / METRICS_FILE
     document = yaml.safe_load(path.read_text())
-    for metric in document["metrics"]:
-        if metric["name"] == "pipeline_created":
-            metric["description"] = description
+    found = [metric for metric in document["metrics"] if metric["name"] == "pipeline_created"]
+    assert found, f"pipeline_created is not in {METRICS_FILE}"
+    found[0]["description"] = description
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return project
 
