@@ -31,6 +31,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         uses_demo = DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))
         group = "demo" if uses_demo else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
+
+
 DEMO_EVENTS = 1_000_000  # the demo size: the targets in seeds/ are set for it
 
 
