@@ -59,9 +59,9 @@ def test_the_export_has_a_target_on_every_node_and_the_bands(
         if node["benchmark"] is not None
     }
     assert bands == {metric: band for metric, band in BANDS.items() if metric in bands}
-    assert set(bands) == (
-        {"win_rate"} if tree == "revenue" else set(BANDS)
-    )  # the unit economics hold all five
+    # the revenue tree holds two banded metrics (win rate, NRR), the unit economics all five
+    expected = {"win_rate", "net_revenue_retention"} if tree == "revenue" else set(BANDS)
+    assert set(bands) == expected
 
 
 def test_the_plan_keeps_every_identity(built_engine: Engine) -> None:
