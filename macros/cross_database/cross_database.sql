@@ -53,6 +53,12 @@
     '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 
+{#- Spark reads a backslash as an escape, and two adjacent literals ('it''s') as one
+    concatenated string ('its'): escape with backslashes, as on BigQuery. -#}
+{% macro spark__quote_string(value) -%}
+    {{ return(kpi_tree.bigquery__quote_string(value)) }}
+{%- endmacro %}
+
 
 {% macro sql_string_list(values) -%}
     {#- The body of an IN (...) list, one quoted literal per value. -#}
@@ -132,6 +138,11 @@
     round({{ expression }}, {{ digits }})
 {%- endmacro %}
 
+{#- Spark's `numeric` is decimal(10, 0): the default would round to whole numbers. -#}
+{% macro spark__round_to(expression, digits) -%}
+    round(cast({{ expression }} as double), {{ digits }})
+{%- endmacro %}
+
 
 {#-
     A pre-hook for every model: the settings a model's query runs with.
@@ -188,4 +199,19 @@
     {%- else -%}
         {{ kpi_tree.default__percentile_aggregate(expression, percentile, discrete, approximate) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro comment_on_view(relation, text) -%}
+    {{ return(adapter.dispatch('comment_on_view', 'kpi_tree')(relation, text)) }}
+{%- endmacro %}
+
+{#- The statement that sets a view's comment. -#}
+{% macro default__comment_on_view(relation, text) -%}
+    comment on view {{ relation }} is {{ kpi_tree.quote_string(text) }}
+{%- endmacro %}
+
+{#- Spark has no COMMENT ON VIEW; the comment is the view's `comment` property. -#}
+{% macro spark__comment_on_view(relation, text) -%}
+    alter view {{ relation }} set tblproperties ('comment' = {{ kpi_tree.quote_string(text) }})
 {%- endmacro %}

@@ -43,3 +43,51 @@
     {%- set spark_types = {'double precision': 'double', 'varchar': 'string', 'text': 'string'} -%}
     cast({{ field }} as {{ spark_types.get(type | lower | trim, type) }})
 {%- endmacro %}
+
+
+{#- dbt-spark's seed loader binds values by pasting them between quotes unescaped, so a
+    text with an apostrophe breaks the insert: the values go in as escaped literals. -#}
+{% macro spark__load_csv_rows(model, agate_table) -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set types = [] -%}
+    {%- for column_name in agate_table.column_names -%}
+        {%- do types.append(column_override.get(
+            column_name, adapter.convert_type(agate_table, loop.index0))) -%}
+    {%- endfor -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                (
+                {%- for value in row -%}
+                    {%- if value is none -%}
+                        cast(null as {{ types[loop.index0] }})
+                    {%- else -%}
+                        cast({{ kpi_tree.quote_string(value) }} as {{ types[loop.index0] }})
+                    {%- endif -%}
+                    {{- ", " if not loop.last -}}
+                {%- endfor -%}
+                ){{ "," if not loop.last }}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{%- endmacro %}
+
+
+{#- dbt-spark's view, without the column list it writes for persist_docs: with that list
+    Spark takes some 20 s to create each metric view (it runs the query for its columns
+    and re-analyses the plan per column). The view keeps its comment; column comments
+    reach the catalog on DuckDB and PostgreSQL only. Contracts are checked as before. -#}
+{% macro spark__create_view_as(relation, sql) -%}
+    create or replace view {{ relation }}
+    {{ comment_clause() }}
+    {%- if config.get('contract').enforced %}
+        {{ get_assert_columns_equivalent(sql) }}
+    {%- endif %}
+    as
+    {{ sql }}
+{%- endmacro %}

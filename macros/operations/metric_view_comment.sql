@@ -14,5 +14,5 @@
         ~ ' Unit: ' ~ (facts.unit or 'n/a') ~ ', ' ~ ((facts.direction or 'n/a') | replace('_', ' '))
         ~ '; owner: ' ~ (facts.owner or 'n/a') ~ '; layer: ' ~ (facts.layer or 'n/a')
         ~ '. One row per grain, period and breakdown member: filter on breakdown.' -%}
-    comment on view {{ this }} is {{ kpi_tree.quote_string(text) }}
+    {{ kpi_tree.comment_on_view(this, text) }}
 {%- endmacro %}

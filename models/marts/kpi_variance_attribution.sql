@@ -234,7 +234,9 @@ unexplained as (
         combine,
         parent_actual,
         parent_target,
-        'drivers'' targets do not combine to this target' as driver_label,
+        -- quote_string: Spark reads a doubled quote as two adjacent literals
+        {{ kpi_tree.quote_string("drivers' targets do not combine to this target") }}
+            as driver_label,
         implied_parent_target - parent_target as contribution
 
     from implied
@@ -429,7 +431,13 @@ ranked as (
                     partition by
                         tree_id, node_id, motion, grain, period_start, breakdown, attribution_level,
                         (driver_node_id is not null and directed_contribution < 0)
-                    order by directed_contribution, breakdown_value, driver_node_id
+                    -- rounded to 9 decimals: drivers with the same share of the gap
+                    -- (equal up to floating-point noise) rank in the same order on
+                    -- every engine
+                    order by
+                        {{ kpi_tree.round_to('directed_contribution', 9) }},
+                        breakdown_value,
+                        driver_node_id
                 )
         end as where_to_look_rank,
         sum(case when directed_contribution < 0 then contribution end) over (
