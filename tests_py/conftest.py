@@ -25,6 +25,7 @@ ENGINES = ["duckdb", "postgres"]
 DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Groups for xdist's loadgroup: the demo's readers together, else one group a module."""
     for item in items:
