@@ -136,9 +136,14 @@ def dbt(args: list[str], env: dict[str, str], target: Path) -> list[str]:
     return [dbt_bin, *args, "--quiet", "--target-path", str(target)]
 
 
+def duckdb_memory_limit(env: dict[str, str]) -> str:
+    """The DuckDB memory limit every step runs under (profiles.yml's default)."""
+    return env.get("KPI_DUCKDB_MEMORY_LIMIT", "12GB")
+
+
 def duckdb_settings(env: dict[str, str]) -> list[str]:
     """The profile's DuckDB settings (profiles.yml), so a plain process runs as dbt does."""
-    memory_limit = env.get("KPI_DUCKDB_MEMORY_LIMIT", "12GB")
+    memory_limit = duckdb_memory_limit(env)
     temp_directory = env.get("KPI_DUCKDB_TEMP_DIR", "target/duckdb_spill")
     return [
         "set timezone = 'UTC'",
@@ -315,9 +320,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         sys.executable,
         str(REPO_ROOT / "scripts" / "generate_demo_data.py"),
         *("--events", str(args.events), "--seed", str(args.seed)),
-        *("--output-dir", str(raw_dir), "--quiet"),
+        *("--output-dir", str(raw_dir), "--memory-limit", duckdb_memory_limit(env), "--quiet"),
     ]
-    record(report, "generate", timed(generator, env))
+    # the generator spills its tables past the limit into a temporary folder (TMPDIR)
+    (workdir / "spill-generate").mkdir()
+    generator_env = {**env, "TMPDIR": str(workdir / "spill-generate")}
+    record(report, "generate", timed(generator, generator_env))
+    report["memory_limit"] = duckdb_memory_limit(env)
     report["incremental_day_events"] = hold_back_last_day(raw_dir, held_dir)
 
     target = workdir / "target-full"
