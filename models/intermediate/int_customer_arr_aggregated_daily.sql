@@ -21,6 +21,7 @@
                                     retention keeps). An account's ARR before
                                     the data's first day is its ARR on that day.
 -#}
+{%- set open_end_date = "cast('9999-12-31' as date)" %}
 
 with
 
@@ -116,14 +117,19 @@ account_movements as (
 
 ),
 
--- an account's ARR is constant from one movement day to the next
+-- an account's ARR is constant from one movement day to the next; the last step
+-- is open, until a far-off day rather than null, so that the joins below on
+-- "valid_from <= day < valid_until" are plain range conditions the engine can
+-- plan as a range join (an `is null or` made DuckDB compare every account-day
+-- with every step of the account: minutes at 10M events, hours beyond)
 arr_steps as (
 
     select
         account_id,
         effective_on as valid_from,
-        lead(effective_on) over (
-            partition by account_id order by effective_on
+        coalesce(
+            lead(effective_on) over (partition by account_id order by effective_on),
+            {{ open_end_date }}
         ) as valid_until,
         sum(arr_change_usd) over (
             partition by account_id
@@ -159,8 +165,9 @@ health_steps as (
         account_id,
         status,
         flagged_on as valid_from,
-        lead(flagged_on) over (
-            partition by account_id order by flagged_on, flag_id
+        coalesce(
+            lead(flagged_on) over (partition by account_id order by flagged_on, flag_id),
+            {{ open_end_date }}
         ) as valid_until
 
     from account_health_flags
@@ -186,10 +193,7 @@ account_days as (
     inner join arr_steps_with_previous
         on
             calendar_days.date_day >= arr_steps_with_previous.valid_from
-            and (
-                arr_steps_with_previous.valid_until is null
-                or calendar_days.date_day < arr_steps_with_previous.valid_until
-            )
+            and calendar_days.date_day < arr_steps_with_previous.valid_until
 
 ),
 
@@ -205,18 +209,12 @@ account_days_with_history as (
         on
             account_days.account_id = arr_steps_a_year_earlier.account_id
             and account_days.date_a_year_earlier >= arr_steps_a_year_earlier.valid_from
-            and (
-                arr_steps_a_year_earlier.valid_until is null
-                or account_days.date_a_year_earlier < arr_steps_a_year_earlier.valid_until
-            )
+            and account_days.date_a_year_earlier < arr_steps_a_year_earlier.valid_until
     left join health_steps
         on
             account_days.account_id = health_steps.account_id
             and account_days.date_day >= health_steps.valid_from
-            and (
-                health_steps.valid_until is null
-                or account_days.date_day < health_steps.valid_until
-            )
+            and account_days.date_day < health_steps.valid_until
 
 ),
 

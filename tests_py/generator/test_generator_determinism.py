@@ -1,4 +1,5 @@
-"""The same seed gives byte-identical files, for every table, whatever the thread count."""
+"""The same seed gives byte-identical files, for every table, whatever the thread count and
+the memory limit."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def test_the_thread_count_does_not_change_a_byte(generate: Generate) -> None:
     assert (one / "generation_report.json").read_bytes() == (
         three / "generation_report.json"
     ).read_bytes()
+
+
+def test_a_memory_limit_spills_without_changing_a_byte(generate: Generate) -> None:
+    free, limited = generate(50_000, 7), generate(50_000, 7, "--memory-limit", "64MB")
+    for table in TABLES:
+        part = Path(table) / "part-0000.parquet"
+        assert (free / part).read_bytes() == (limited / part).read_bytes(), table
 
 
 def test_another_seed_gives_other_data(generate: Generate) -> None:

@@ -86,6 +86,11 @@ def parse_args(argv: list[str] | None) -> Options:
         default=None,
         help="DuckDB threads (default: DuckDB's; the output does not depend on it)",
     )
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB's memory limit, e.g. 8GB; past it the tables spill to a temporary folder "
+        "(TMPDIR) (default: DuckDB's, 80%% of the machine's memory)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     if args.events < 1000:
@@ -107,6 +112,7 @@ def parse_args(argv: list[str] | None) -> Options:
         bad_row_share=args.bad_row_share,
         quiet=args.quiet,
         threads=args.threads,
+        memory_limit=args.memory_limit,
     )
 
 
@@ -149,6 +155,8 @@ def generate(options: Options) -> dict[str, Any]:
             con.execute(f"set temp_directory = {sql_literal(spill)}")
             if options.threads:
                 con.execute(f"set threads = {options.threads}")
+            if options.memory_limit:
+                con.execute(f"set memory_limit = {sql_literal(options.memory_limit)}")
             ctx = Context(con, options, plan_volumes(options.events))
             tables = build(ctx)
             for table in tables:

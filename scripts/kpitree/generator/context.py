@@ -38,6 +38,7 @@ class Options:
     bad_row_share: float
     quiet: bool
     threads: int | None = None
+    memory_limit: str | None = None
 
 
 def sql_literal(text: str) -> str:
