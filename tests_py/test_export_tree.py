@@ -169,7 +169,7 @@ def test_export_json_follows_the_schema(either_month: Exported) -> None:
     document_schema = schema()
     validator(document_schema).validate(either_month.tree)
     assert either_month.run.code == 0, either_month.run.stderr
-    assert either_month.tree["schema_version"] == "2.1"
+    assert either_month.tree["schema_version"] == "2.2"
     assert either_month.tree["as_of_date"] >= "2026-10-31"
     breaches_schema = {
         "$schema": document_schema["$schema"],

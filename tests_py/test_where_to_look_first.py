@@ -14,13 +14,25 @@ $4,000 each: $40,000 of pipeline, exactly the weekly targets.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import math
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import jsonschema
 import pytest
-from harness import copy_project, run_dbt, write_empty_raw_tables
+from browser import Browser
+from harness import (
+    SCRIPTS_DIR,
+    copy_project,
+    environment,
+    load_script,
+    run_dbt,
+    write_empty_raw_tables,
+)
 
 WEEK_TARGETS = [
     ("pipeline_created", "40000"),
@@ -253,3 +265,95 @@ def test_a_half_elapsed_month_is_judged_against_half_its_target(
         level_rows = [row for row in rows if row[0] == level]
         assert all(math.isclose(row[1], month_target / 2) for row in level_rows)
         assert math.isclose(sum(row[3] for row in level_rows), 80000 - month_target / 2)
+
+
+def export(
+    fixture_project: tuple[Path, dict[str, str]],
+    output_dir: Path,
+    motion: str,
+    grain: str,
+    period: dt.date,
+) -> tuple[dict[str, Any], str, str]:
+    """scripts/export_tree.py on the fixture project: the JSON, the console and the Markdown."""
+    project, env = fixture_project
+    args = [
+        "--tree", "inbound", "--motion", motion, "--grain", grain, "--period", str(period),
+        "--project-dir", str(project), "--output-dir", str(output_dir),
+    ]  # fmt: skip
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with environment(env), redirect_stdout(stdout), redirect_stderr(stderr):
+        code = load_script("export_tree").main(args)
+    assert code == 0, stderr.getvalue()
+    stem = f"kpi_tree_inbound_{motion}_{grain}_{period}"
+    document = json.loads((output_dir / f"{stem}.json").read_text(encoding="utf-8"))
+    schema = json.loads((SCRIPTS_DIR / "kpi_tree_export.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
+    markdown = (output_dir / f"{stem}.md").read_text(encoding="utf-8")
+    return document, stdout.getvalue(), markdown
+
+
+def test_the_export_names_a_mix_shift_not_a_rate_problem(
+    fixture_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    project, _ = fixture_project
+    document, console, markdown = export(fixture_project, tmp_path, "inbound", "month", MIX_MONTH)
+    assert document["schema_version"] == "2.2"
+    shifts = {
+        item["breakdown"]: item
+        for item in document["mix_shifts"]
+        if item["node_id"] == "meeting_held_rate"
+    }
+    segment = shifts["segment"]
+    ((mart_rate, mart_mix),) = query(
+        project,
+        "select distinct dimension_rate_effect, dimension_mix_effect "
+        "from kpi_marts.kpi_rate_mix where tree_id = 'inbound' and motion = 'inbound' "
+        "and node_id = 'meeting_held_rate' and grain = 'month' "
+        f"and period_start = date '{MIX_MONTH}' and breakdown = 'segment'",
+    )
+    # rates held at 0.9, 0.8, 0.7; shares moved from a third each to 10, 5 and 30 of 45:
+    # 0.9 x (10/45 - 1/3) + 0.8 x (5/45 - 1/3) + 0.7 x (30/45 - 1/3) = -2/45 = 34/45 - 0.8
+    assert math.isclose(segment["mix_effect"], mart_mix)
+    assert math.isclose(segment["mix_effect"], -2 / 45)
+    assert math.isclose(segment["rate_effect"], mart_rate)
+    assert math.isclose(segment["rate_effect"], 0, abs_tol=1e-9)
+    assert (segment["unit"], segment["rates_held"]) == ("ratio", True)
+    sentence = (
+        "Meeting held rate, by segment: the mix moved (mix effect -4.4 pts, rate effect "
+        "0.0 pts); every segment's rate held: look at the mix by segment, not at the meeting "
+        "held rate."
+    )
+    lines = console.splitlines()
+    start = lines.index("Mix shifts:")
+    assert f"  {sentence}" in lines[start + 1 : lines.index("", start)]
+    assert start < lines.index("Offsetting (helped the goal):")
+    look = section_lines(lines, "Where to look first:")
+    (held,) = [line for line in look if "Meeting held rate (SDR Manager)" in line]
+    assert "of the shortfall; a mix shift by segment" in held, held
+    assert "## Mix shifts" in markdown and f"- {sentence}" in markdown
+    page = tmp_path / f"kpi_tree_inbound_inbound_month_{MIX_MONTH}.html"
+    with Browser(tmp_path / "profile") as browser:
+        browser.open(page.as_uri())
+        browser.wait_for("document.documentElement.dataset.ready === 'true'", what="the page")
+        assert sentence in browser.evaluate("document.getElementById('mix-shifts').innerText")
+        shares = browser.evaluate(
+            "[...document.querySelectorAll('#look-first tbody tr')]"
+            ".map(row => [row.dataset.node, row.cells[4].innerText])"
+        )
+    assert any(
+        node == "meeting_held_rate" and "(a mix shift by segment" in share for node, share in shares
+    ), shares
+
+
+def section_lines(lines: list[str], heading: str) -> list[str]:
+    start = lines.index(heading) + 1
+    return lines[start : lines.index("", start)]
+
+
+def test_a_stage_at_zero_is_no_mix_shift(
+    fixture_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    document, console, markdown = export(fixture_project, tmp_path, "abm", "week", ZERO_WEEK)
+    assert document["mix_shifts"] == []
+    assert "Mix shifts" not in console and "Mix shifts" not in markdown
+    assert "mix shift" not in console

@@ -146,8 +146,11 @@ final as (
         (node_actual - node_target) - dimension_rate_effect - dimension_mix_effect
             as dimension_unexplained_effect,
         cast(subgroups_without_base as integer) as subgroups_without_base,
+        -- a node without a rate in the period (nothing over nothing: every rate below
+        -- a stage at zero) has no mix to shift; its shares are null, not moved
         coalesce(
-            direction_sign * dimension_mix_effect < 0
+            node_actual is not null
+            and direction_sign * dimension_mix_effect < 0
             and abs(dimension_mix_effect) > abs(dimension_rate_effect),
             false
         ) as is_mix_shift

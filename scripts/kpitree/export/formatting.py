@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from kpitree.export.tree import Breach, Export, Node, Unexplained
+from kpitree.export.tree import Breach, Export, MixShift, Node, Unexplained
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -211,4 +211,48 @@ def period_sentence(export: Export) -> str:
         f"Tree `{export.tree}`, motion `{export.motion}`, {export.grain} "
         f"{export.period_start.isoformat()} to {export.period_end.isoformat()} "
         f"({export.period_state}{as_of})."
+    )
+
+
+def format_effect(value: float | None, unit: str | None) -> str:
+    """A part of a gap with its sign, in its node's unit: rates (fractions) as percentage
+    points (-4.4 pts; one that rounds to nothing is 0.0 pts, without a sign), the rest as
+    format_signed_value shows them."""
+    if value is None:
+        return "n/a"
+    if unit != "ratio":
+        return format_signed_value(value, unit)
+    text = f"{value * 100:+.1f}"
+    return "0.0 pts" if text[1:] == "0.0" else f"{text} pts"
+
+
+def dimension_name(breakdown: str) -> str:
+    """A drill-down dimension as read: `segment`, `segment x channel`."""
+    return one_line(breakdown.replace(",", " x "))
+
+
+def mix_shift_note(breakdowns: list[str]) -> str:
+    """What a where-to-look-first line adds for a node whose gap is a mix shift:
+    `a mix shift by segment`; empty for any other node."""
+    if not breakdowns:
+        return ""
+    return f"a mix shift by {', '.join(dimension_name(b) for b in breakdowns)}"
+
+
+def mix_shift_text(item: MixShift) -> str:
+    """One node and dimension whose gap the mix carries, as a CMO reads it."""
+    dimension = dimension_name(item.breakdown)
+    effects = (
+        f"mix effect {format_effect(item.mix_effect, item.unit)}, "
+        f"rate effect {format_effect(item.rate_effect, item.unit)}"
+    )
+    rate = lower_label(one_line(item.label))
+    if item.rates_held:
+        return (
+            f"{one_line(item.label)}, by {dimension}: the mix moved ({effects}); every "
+            f"{dimension}'s rate held: look at the mix by {dimension}, not at the {rate}."
+        )
+    return (
+        f"{one_line(item.label)}, by {dimension}: the mix carries the gap ({effects}); look "
+        f"at the mix by {dimension} first, then at the {rate}."
     )

@@ -460,17 +460,26 @@
     var series = currentSeries();
     var index = series.periods.indexOf(state.period);
     var whatIf = root.def.label + (series.states[index] === "in_progress" ? " to date" : "") + " if on target";
+    var key = seriesKey(state) + "|" + state.period;
+    var mix = (DATA.mix_shifts || {})[key] || { lines: [], notes: {} };
     var look = document.getElementById("look-first");
     look.textContent = "";
     look.appendChild(ranked.length ? table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall", whatIf],
       ranked.map(function (r) {
+        var note = mix.notes[r.node_id]; // a mix shift, not a rate problem (formatting.mix_shift_note)
         return { attrs: { "data-node": r.node_id }, cells: [
           { text: r.rank, num: true }, { text: r.label }, { text: r.owner },
-          { text: formatValue(r.contribution, unit), num: true }, { text: share(r.share_of_shortfall), num: true },
+          { text: formatValue(r.contribution, unit), num: true },
+          { text: share(r.share_of_shortfall) + (note ? " (" + note + ")" : ""), num: true },
           { text: formatValue(r.root_if_driver_on_target, unit), num: true }
         ] };
       })) : el("p", {}, "No driver pulled against the goal in this period."));
-    var key = seriesKey(state) + "|" + state.period;
+    var shifts = document.getElementById("mix-shifts");
+    shifts.textContent = "";
+    document.getElementById("mix-shifts-heading").hidden = !mix.lines.length;
+    mix.lines.forEach(function (line) {
+      shifts.appendChild(el("p", { "class": "mix-shift", "data-node": line.node_id }, line.text));
+    });
     var helped = (DATA.offsetting || {})[key] || [];
     var offsetting = document.getElementById("offsetting");
     offsetting.textContent = "";

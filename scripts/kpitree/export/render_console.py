@@ -1,5 +1,6 @@
 """What the export prints: the tree indented with status and trend, what the rest of an open
-period needs, where to look first with its what-if, the offsetting drivers, breaches."""
+period needs, where to look first with its what-if, the mix shifts, the offsetting drivers,
+breaches."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from kpitree.export.formatting import (
     format_share,
     format_signed_value,
     format_value,
+    mix_shift_note,
+    mix_shift_text,
     node_required_phrase,
     one_line,
     trend_text,
@@ -44,20 +47,24 @@ def required_lines(export: Export) -> list[str]:
 
 
 def leaf_lines(export: Export) -> list[str]:
-    """Where to look first (with the what-if), then the drivers that helped, then what no
-    driver explains."""
+    """Where to look first (with the what-if; a driver whose gap is a mix shift says so), the
+    mix shifts (if any), then the drivers that helped, then what no driver explains."""
     unit = export.root.unit
     in_progress = export.period_state == "in_progress"
     lines = ["", "Where to look first:"]
     for item in export.where_to_look_first[:TOP_LOOK_FIRST]:
+        note = mix_shift_note(export.mix_shift_dimensions(item.node_id))
         lines.append(
             f"  {item.rank}. {one_line(item.label)} ({one_line(item.owner)}): "
             f"{format_value(item.contribution, unit)} "
-            f"({format_share(item.share_of_shortfall)} of the shortfall); "
+            f"({format_share(item.share_of_shortfall)} of the shortfall{note and '; ' + note}); "
             f"{what_if_text(export.root, item.root_if_driver_on_target, in_progress)}"
         )
     if not export.where_to_look_first:
         lines.append("  none")
+    if export.mix_shifts:
+        lines += ["", "Mix shifts:"]
+        lines += [f"  {mix_shift_text(item)}" for item in export.mix_shifts]
     lines += ["", "Offsetting (helped the goal):"]
     for offset in export.offsetting[:TOP_OFFSETTING]:
         lines.append(

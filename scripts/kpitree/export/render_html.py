@@ -4,10 +4,10 @@ Left to right on a wide screen (an indented tree on a phone), each node a card w
 target, status colour, owner, a sparkline of its recent periods with its benchmark band; x or +
 on the links between a node's drivers, diagnostics dashed and set apart; the path to where to
 look first highlighted; the definition, both changes and what an open period still needs on
-hover (or tap); where to look first with its what-if and the offsetting drivers below the
-tree (their JSON written out by page_document). Tree, motion, grain and period switch
-in the page (and in the URL's #hash), from data embedded in it: no network, no CDN, the style
-and the script inline (page.css, page.js beside this module).
+hover (or tap); where to look first with its what-if, the mix shifts and the offsetting
+drivers below the tree (their JSON written out by page_document). Tree, motion, grain and
+period switch in the page (and in the URL's #hash), from data embedded in it: no network, no
+CDN, the style and the script inline (page.css, page.js beside this module).
 
 Text reaches the page only as JSON inside a script element of type application/json, with <,
 > and & written as \\u escapes so nothing in it can close the element; the script puts it into
@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from kpitree.export.formatting import required_phrase
+from kpitree.export.formatting import mix_shift_note, mix_shift_text, required_phrase
 from kpitree.export.render_json import (
     breach_to_json,
     drill_down_to_json,
@@ -30,7 +30,7 @@ from kpitree.export.render_json import (
     offsetting_to_json,
     unexplained_to_json,
 )
-from kpitree.export.tree import Export, LeafAttribution, Node, remaining_days, to_date
+from kpitree.export.tree import Export, LeafAttribution, MixShift, Node, remaining_days, to_date
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched
 
@@ -128,6 +128,7 @@ def page_from_export(export: Export) -> dict[str, Any]:
             )
         },
         "drill_down": {f"{key}|{period}": [drill_down_to_json(c) for c in export.drill_down]},
+        "mix_shifts": {f"{key}|{period}": export.mix_shifts},
         "breaches": export.breaches,
     }
 
@@ -163,11 +164,29 @@ def required_texts(page: dict[str, Any]) -> dict[str, dict[str, str]]:
     return texts
 
 
+def mix_shift_texts(shifts: list[MixShift]) -> dict[str, Any]:
+    """A period's mix shifts as the console says them, and by node the note a where-to-look-
+    first row adds (`a mix shift by segment`)."""
+    nodes = sorted({item.node_id for item in shifts})
+    return {
+        "lines": [
+            {"node_id": item.node_id, "breakdown": item.breakdown, "text": mix_shift_text(item)}
+            for item in shifts
+        ],
+        "notes": {
+            node: mix_shift_note([i.breakdown for i in shifts if i.node_id == node])
+            for node in nodes
+        },
+    }
+
+
 def page_document(page: dict[str, Any]) -> dict[str, Any]:
     """The page's data as JSON values: the leaf attribution split into where to look first,
-    offsetting and unexplained, the breaches as their JSON rows, what an open period needs."""
+    offsetting and unexplained, the mix shifts as text, the breaches as their JSON rows, what
+    an open period needs."""
     leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
-    plain = {k: v for k, v in page.items() if k not in ("leaf_attribution", "breaches")}
+    skipped = ("leaf_attribution", "breaches", "mix_shifts")
+    plain = {k: v for k, v in page.items() if k not in skipped}
     return {
         **plain,
         "where_to_look_first": {
@@ -177,6 +196,7 @@ def page_document(page: dict[str, Any]) -> dict[str, Any]:
         "unexplained": {
             k: [unexplained_to_json(i) for i in v.unexplained] for k, v in leaves.items()
         },
+        "mix_shifts": {k: mix_shift_texts(v) for k, v in page.get("mix_shifts", {}).items()},
         "breaches": [breach_to_json(breach) for breach in page["breaches"]],
         "required": required_texts(page),
     }
@@ -237,6 +257,8 @@ def render_html(export: Export) -> str:
             '<section class="tables">',
             "<h2>Where to look first</h2>",
             '<div id="look-first"></div>',
+            '<h2 id="mix-shifts-heading" hidden>Mix shifts</h2>',
+            '<div id="mix-shifts"></div>',
             "<h2>Offsetting drivers (helped the goal)</h2>",
             '<div id="offsetting"></div>',
             "<h2>Where to look first, by subgroup</h2>",

@@ -11,10 +11,19 @@ from datetime import date
 from typing import Any
 
 from kpitree.export.formatting import iso
-from kpitree.export.tree import Breach, DrillDown, Export, LookFirst, Node, Offsetting, Unexplained
+from kpitree.export.tree import (
+    Breach,
+    DrillDown,
+    Export,
+    LookFirst,
+    MixShift,
+    Node,
+    Offsetting,
+    Unexplained,
+)
 from kpitree.export.warehouse import BREACH_COLUMNS
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -76,6 +85,10 @@ def drill_down_to_json(item: DrillDown) -> dict[str, Any]:
     return dataclasses.asdict(item)
 
 
+def mix_shift_to_json(item: MixShift) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
 def breach_to_json(breach: Breach) -> dict[str, Any]:
     values = {name: getattr(breach, name) for name in BREACH_COLUMNS}
     return {name: iso(v) if isinstance(v, date) else v for name, v in values.items()}
@@ -98,6 +111,7 @@ def export_to_json(export: Export) -> dict[str, Any]:
         "offsetting": [offsetting_to_json(item) for item in export.offsetting],
         "unexplained": [unexplained_to_json(item) for item in export.unexplained],
         "drill_down": [drill_down_to_json(item) for item in export.drill_down],
+        "mix_shifts": [mix_shift_to_json(item) for item in export.mix_shifts],
         "breaches": [breach_to_json(breach) for breach in export.breaches],
     }
 

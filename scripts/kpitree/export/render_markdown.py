@@ -1,6 +1,6 @@
 """The export as Markdown: a Mermaid flowchart, the node table, what an open period still
-needs, where to look first with its what-if, the offsetting drivers, the breaches. Stable for
-diffing: nothing in it changes unless the data does."""
+needs, where to look first with its what-if, the mix shifts, the offsetting drivers, the
+breaches. Stable for diffing: nothing in it changes unless the data does."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from kpitree.export.formatting import (
     format_signed_pct,
     format_signed_value,
     format_value,
+    mix_shift_note,
+    mix_shift_text,
     node_required_phrase,
     one_line,
     period_sentence,
@@ -138,8 +140,16 @@ def required_section(export: Export) -> list[str]:
     ]
 
 
+def share_with_note(export: Export, node_id: str, share: float | None) -> str:
+    """A share of the shortfall, with `(a mix shift by segment)` for a node whose gap the mix
+    carries."""
+    note = mix_shift_note(export.mix_shift_dimensions(node_id))
+    return f"{format_share(share)} ({note})" if note else format_share(share)
+
+
 def look_first_section(export: Export) -> list[str]:
-    """Where to look first with the what-if, the drivers that helped, what no driver explains."""
+    """Where to look first with the what-if (a driver whose gap is a mix shift says so), the
+    mix shifts, the drivers that helped, what no driver explains."""
     unit = export.root.unit
     lines = ["", "## Where to look first", ""]
     if export.where_to_look_first:
@@ -149,7 +159,7 @@ def look_first_section(export: Export) -> list[str]:
                 md(item.label),
                 md(item.owner),
                 md(format_value(item.contribution, unit)),
-                md(format_share(item.share_of_shortfall)),
+                md(share_with_note(export, item.node_id, item.share_of_shortfall)),
                 md(format_value(item.root_if_driver_on_target, unit)),
             ]
             for item in export.where_to_look_first
@@ -157,6 +167,9 @@ def look_first_section(export: Export) -> list[str]:
         lines += markdown_table([*LOOK_FIRST_HEADER, md(what_if_header(export))], rows)
     else:
         lines.append("No driver pulled against the goal in this period.")
+    if export.mix_shifts:
+        lines += ["", "## Mix shifts", ""]
+        lines += [f"- {md(mix_shift_text(item))}" for item in export.mix_shifts]
     lines += ["", "## Offsetting drivers", ""]
     if export.offsetting:
         rows = [

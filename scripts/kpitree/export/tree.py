@@ -134,6 +134,46 @@ class DrillDown:
 
 
 @dataclass(frozen=True)
+class MixShift:
+    """A rate node whose gap over one drill-down dimension the mix carries (kpi_rate_mix,
+    is_mix_shift): the subgroups' shares of its denominator moved against the goal by more
+    than their rates did. Effects in the node's unit (rates as fractions)."""
+
+    node_id: str
+    label: str
+    unit: str
+    breakdown: str
+    rate_effect: float | None
+    mix_effect: float | None
+    unexplained_effect: float | None
+    rates_held: bool
+
+
+# A subgroup's rate held when its rate effect is within this share of the node's target
+# (a tenth of a percent: 0.08 points of an 80% rate).
+RATE_HELD_TOLERANCE = 1e-3
+
+
+def mix_shift_from_row(row: dict[str, Any], unit: str) -> MixShift:
+    """One node and dimension of kpi_rate_mix (its dimension_* columns, with the largest
+    rate effect of a subgroup as largest_rate_effect)."""
+    largest = to_float(row["largest_rate_effect"])
+    target = to_float(row["node_target"])
+    return MixShift(
+        node_id=str(row["node_id"]),
+        label=str(row["label"]),
+        unit=unit,
+        breakdown=str(row["breakdown"]),
+        rate_effect=to_float(row["dimension_rate_effect"]),
+        mix_effect=to_float(row["dimension_mix_effect"]),
+        unexplained_effect=to_float(row["dimension_unexplained_effect"]),
+        rates_held=largest is not None
+        and target is not None
+        and largest <= RATE_HELD_TOLERANCE * abs(target),
+    )
+
+
+@dataclass(frozen=True)
 class Breach:
     breach_id: str | None
     threshold_id: str
@@ -181,6 +221,7 @@ class Export:
     offsetting: list[Offsetting] = field(default_factory=list)
     unexplained: list[Unexplained] = field(default_factory=list)
     elapsed_days: int | None = None
+    mix_shifts: list[MixShift] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -198,6 +239,10 @@ class Export:
 
     def unit_of(self, metric_id: str) -> str | None:
         return next((n.unit for _, n in self.root.walk() if n.metric_id == metric_id), None)
+
+    def mix_shift_dimensions(self, node_id: str) -> list[str]:
+        """The drill-down dimensions over which a node's gap is a mix shift."""
+        return [item.breakdown for item in self.mix_shifts if item.node_id == node_id]
 
 
 def remaining_days(start: date, end: date, state: str, elapsed_days: int | None) -> int | None:

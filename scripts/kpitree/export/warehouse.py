@@ -21,12 +21,15 @@ from kpitree.export.tree import (
     DrillDown,
     Export,
     ExportError,
+    MixShift,
+    Node,
     Period,
     assemble_tree,
     attach_attribution,
     breach_from_row,
     distinct_breaches,
     leaf_attribution,
+    mix_shift_from_row,
     node_from_row,
     root_leaf_attribution,
     to_date,
@@ -289,6 +292,36 @@ def load_drill_down(warehouse: DbtWarehouse, period: Period, root_node_id: str) 
     ]
 
 
+MIX_SHIFT_SELECT = (
+    "select tree_id, motion, grain, period_start, node_id, label, breakdown, "
+    "max(node_target) as node_target, max(dimension_rate_effect) as dimension_rate_effect, "
+    "max(dimension_mix_effect) as dimension_mix_effect, "
+    "max(dimension_unexplained_effect) as dimension_unexplained_effect, "
+    "max(abs(rate_effect)) as largest_rate_effect "
+)
+MIX_SHIFT_GROUP = "group by tree_id, motion, grain, period_start, node_id, label, breakdown"
+
+
+def load_mix_shifts(warehouse: DbtWarehouse, period: Period, root: Node) -> list[MixShift]:
+    """The tree's rate nodes whose gap over a drill-down dimension is a mix shift in the
+    period (kpi_rate_mix, is_mix_shift: the same dimension_* values on each subgroup's row),
+    in the tree's order, then by dimension."""
+    rows = warehouse.query(
+        f"{MIX_SHIFT_SELECT} from {ref('kpi_rate_mix')} "
+        f"where {scope_filter(period.tree, period.grain, period.motion)} "
+        f"and period_start = {sql_literal(period.start)} and is_mix_shift "
+        f"{MIX_SHIFT_GROUP}"
+    )
+    order = {node.node_id: index for index, (_, node) in enumerate(root.walk())}
+    units = {node.node_id: node.unit for _, node in root.walk()}
+    shifts = [
+        mix_shift_from_row(row, units.get(str(row["node_id"]), "ratio"))
+        for row in rows
+        if str(row["node_id"]) in order
+    ]
+    return sorted(shifts, key=lambda item: (order[item.node_id], item.breakdown))
+
+
 def as_of_date(warehouse: DbtWarehouse) -> date | None:
     """The as-of date the periods were judged against: the last elapsed day of a period in
     progress, else the end of the latest complete period."""
@@ -357,6 +390,7 @@ def load_export(
         offsetting=leaves.offsetting,
         unexplained=leaves.unexplained,
         elapsed_days=to_int(rows[0]["elapsed_days"]),
+        mix_shifts=load_mix_shifts(warehouse, period, root),
     )
 
 
@@ -370,10 +404,10 @@ def iso_or_none(value: date | None) -> str:
 def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dict[str, Any]:
     """Every tree's definition and history (every motion of its scope, grain and period that
     has started), the root's leaf attribution (where to look first, offsetting, unexplained:
-    a LeafAttribution by "tree|motion|grain|period"), the drill-down and the breaches (each
-    once, as Breach objects): what the HTML page switches between. render_html writes the
-    objects out; the rest is plain JSON values, sorted, so the page is the same byte for
-    byte for the same data."""
+    a LeafAttribution by "tree|motion|grain|period"), the drill-down, the mix shifts (MixShift
+    objects by the same key) and the breaches (each once, as Breach objects): what the HTML
+    page switches between. render_html writes the objects out; the rest is plain JSON
+    values, sorted, so the page is the same byte for byte for the same data."""
     trees = warehouse.query(
         f"select tree_id, label, owner, scope, root_node_id from {ref('kpi_trees')} "
         "order by tree_id"
@@ -403,6 +437,9 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     breaches = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
         "order by period_start, metric_id, threshold_id, motion"
+    )
+    mix_rows = warehouse.query(
+        f"{MIX_SHIFT_SELECT} from {ref('kpi_rate_mix')} where is_mix_shift {MIX_SHIFT_GROUP}"
     )
     nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in definitions:
@@ -451,6 +488,20 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
                 "contribution": plain(row["contribution"]),
             }
         )
+    order = {(str(row["tree_id"]), str(row["node_id"])): i for i, row in enumerate(definitions)}
+    units = {(str(row["tree_id"]), str(row["node_id"])): str(row["unit"]) for row in definitions}
+    mix_shifts: dict[str, list[MixShift]] = defaultdict(list)
+    for row in sorted(
+        mix_rows,
+        key=lambda r: (order.get((str(r["tree_id"]), str(r["node_id"])), -1), str(r["breakdown"])),
+    ):
+        node = (str(row["tree_id"]), str(row["node_id"]))
+        if node not in units:
+            continue
+        key = "|".join(str(plain(row[name])) for name in ("tree_id", "motion", "grain"))
+        mix_shifts[f"{key}|{plain(row['period_start'])}"].append(
+            mix_shift_from_row(row, units[node])
+        )
     leaves = {
         key: leaf_attribution(rows, directions.get(key.split("|")[0], "higher_is_better"))
         for key, rows in root_rows.items()
@@ -470,6 +521,7 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         "series": series,
         "leaf_attribution": leaves,
         "drill_down": dict(by_subgroup),
+        "mix_shifts": dict(sorted(mix_shifts.items())),
         "breaches": distinct_breaches(breach_from_row(row) for row in breaches),
     }
 
