@@ -23,7 +23,14 @@ import duckdb
 import pytest
 import yaml
 from dbt.cli.main import dbtRunnerResult
-from harness import Engine, copy_project, load_script, make_engine, run_dbt
+from harness import (
+    Engine,
+    copy_project,
+    load_script,
+    make_engine,
+    run_dbt,
+    write_empty_raw_tables,
+)
 
 METRICS_DIR = Path("models/semantic")
 Metrics = dict[str, dict[str, Any]]
@@ -390,10 +397,16 @@ WORKED_EXAMPLE = [
 def worked_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dbtRunnerResult]:
     """The project with only the worked example of DESIGN.md as targets, built up to the
     cascade; the inbound tree is evaluated for abm too, so both plans cascade."""
-    project = copy_project(tmp_path_factory.mktemp("worked-example") / "project")
+    workdir = tmp_path_factory.mktemp("worked-example")
+    project = copy_project(workdir / "project")
     write_targets(project, WORKED_EXAMPLE)
     edit_trees(project, lambda trees: trees["inbound"].update(scope=["inbound", "abm"]))
-    env = {"KPI_TARGET": "duckdb", "KPI_DUCKDB_PATH": str(project / "fixture.duckdb")}
+    write_empty_raw_tables(workdir / "raw")  # targets from history read the metric views
+    env = {
+        "KPI_TARGET": "duckdb",
+        "KPI_DUCKDB_PATH": str(project / "fixture.duckdb"),
+        "KPI_RAW_DIR": str(workdir / "raw"),
+    }
     args = ["build", "--select", "+tree_targets", "assert_entered_targets_agree_with_cascade"]
     args += ["--indirect-selection", "cautious"]
     result = run_dbt(args, env, project / "target", project_dir=project, expect_success=False)
