@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import jsonschema
 import pytest
-from browser import Browser
+from browser import Browser, BrowserError
 from harness import SCRIPTS_DIR, Engine, environment
 from kpitree.export import cli, formatting, render_html, render_markdown, tree
 
@@ -708,12 +708,19 @@ def test_overlap_check_sees_an_overlap() -> None:
 
 
 def open_page(browser: Browser, page: Path, fragment: str = "") -> None:
-    browser.open(page.as_uri() + fragment)
-    browser.wait_for(
+    """Opens the page at a fragment and waits for it to draw. A busy CI machine once left
+    a first load undrawn for a minute: that load is retried once, from a blank page."""
+    drawn = (
         "document.documentElement.dataset.ready === 'true' && "
-        f"location.hash.includes({json.dumps(fragment.split('&')[0])})",
-        what="the tree page to draw",
+        f"location.hash.includes({json.dumps(fragment.split('&')[0])})"
     )
+    browser.open(page.as_uri() + fragment)
+    try:
+        browser.wait_for(drawn, timeout=90, what="the tree page to draw")
+    except BrowserError:
+        browser.open("about:blank")
+        browser.open(page.as_uri() + fragment)
+        browser.wait_for(drawn, timeout=120, what="the tree page to draw, on a second load")
 
 
 def test_tree_page_draws_every_node_without_overlaps(
