@@ -29,6 +29,12 @@
 {%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown'] %}
 {%- set period_keys = period_keys + ['breakdown_value'] %}
 {%- set keys = ['tree_id', 'node_id'] + period_keys[1:] %}
+{#- the columns of an attributed row, in the order every branch of the union keeps -#}
+{%- set attributed_columns = keys + [
+    'attribution_level', 'metric_id', 'label', 'direction', 'combine', 'parent_actual',
+    'parent_target', 'driver_node_id', 'driver_metric_id', 'driver_label', 'driver_owner',
+    'driver_actual', 'driver_target', 'contribution', 'root_if_driver_on_target',
+] %}
 
 -- noqa: disable=LT02
 with
@@ -249,24 +255,9 @@ unexplained as (
 attributed as (
 
     select
-        {%- for key in keys %}
-        {{ key }},
+        {%- for column in attributed_columns %}
+        {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-        attribution_level,
-        metric_id,
-        label,
-        direction,
-        combine,
-        parent_actual,
-        parent_target,
-        driver_node_id,
-        driver_metric_id,
-        driver_label,
-        driver_owner,
-        driver_actual,
-        driver_target,
-        contribution,
-        root_if_driver_on_target
 
     from contributions
 
@@ -384,24 +375,9 @@ attributed_through_sums as (
     union all
 
     select
-        {%- for key in keys %}
-        {{ key }},
+        {%- for column in attributed_columns %}
+        {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-        attribution_level,
-        metric_id,
-        label,
-        direction,
-        combine,
-        parent_actual,
-        parent_target,
-        driver_node_id,
-        driver_metric_id,
-        driver_label,
-        driver_owner,
-        driver_actual,
-        driver_target,
-        contribution,
-        root_if_driver_on_target
 
     from sum_leaves_through_products
 
