@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,13 +25,25 @@ ENGINES = ["duckdb", "postgres"]
 DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# A wrapper, so the groups are marked before any plugin's own hook runs: xdist's worker
+# reads them into the node ids in its hook, which `tryfirst` does not precede.
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     """Groups for xdist's loadgroup: the demo's readers together, else one group a module."""
     for item in items:
         uses_demo = DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))
         group = "demo" if uses_demo else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
+    yield
+    ungrouped = [item.nodeid for item in items if "@" not in item.nodeid]
+    if getattr(config.option, "loadgroup", False) and ungrouped:
+        # without the groups every worker would build the demo and start Superset again
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {ungrouped[0]} (and {len(ungrouped) - 1} more): "
+            "install the pytest that requirements-dev.txt pins"
+        )
 
 
 DEMO_EVENTS = 1_000_000  # the demo size: the targets in seeds/ are set for it
@@ -64,20 +76,42 @@ def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return raw_dir
 
 
+class BuiltEngines(Mapping[str, Engine]):
+    """The demo built with `dbt build` per engine, each on first use: a run that reads only
+    one engine (the PostgreSQL pass of CI) builds only that one."""
+
+    def __init__(self, raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.raw_dir = raw_dir
+        self.tmp_path_factory = tmp_path_factory
+        self.built: dict[str, Engine] = {}
+
+    def __getitem__(self, name: str) -> Engine:
+        if name not in ENGINES:
+            raise KeyError(name)
+        if name not in self.built:
+            engine = make_engine(name, self.tmp_path_factory.mktemp(f"built-{name}"))
+            self.built[name] = engine  # dropped at the end even if the build fails
+            engine.load_raw(self.raw_dir)
+            engine.dbt(["build"])
+        return self.built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ENGINES)
+
+    def __len__(self) -> int:
+        return len(ENGINES)
+
+
 @pytest.fixture(scope="session")
 def built_engines(
     demo_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Engine]]:
-    """The whole project built with `dbt build` on the demo data, on every engine."""
-    engines = {}
+) -> Iterator[BuiltEngines]:
+    """The whole project built with `dbt build` on the demo data, per engine when first read."""
+    engines = BuiltEngines(demo_raw_dir, tmp_path_factory)
     try:
-        for name in ENGINES:
-            engines[name] = make_engine(name, tmp_path_factory.mktemp(f"built-{name}"))
-            engines[name].load_raw(demo_raw_dir)
-            engines[name].dbt(["build"])
         yield engines
     finally:
-        for built in engines.values():
+        for built in engines.built.values():
             built.drop_schemas()
 
 
