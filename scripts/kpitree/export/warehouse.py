@@ -140,7 +140,11 @@ class DbtWarehouse:
         from dbt.cli.main import dbtRunner
 
         runner = dbtRunner(manifest=self.manifest())
-        result = runner.invoke(["show", "--inline", sql, "--limit", "-1", *self._args()])
+        # --no-write-json: the manifest is already parsed; writing it again per query would
+        # cost more than the query
+        result = runner.invoke(
+            ["show", "--inline", sql, "--limit", "-1", "--no-write-json", *self._args()]
+        )
         output: Any = result.result
         node_results = getattr(output, "results", None) or [None]
         table = getattr(node_results[0], "agate_table", None)
