@@ -175,7 +175,9 @@ class Browser:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             try:
-                value = self.evaluate(expression)
+                # a short wait per try: an evaluation sent while the page changes documents
+                # may never be answered, and must not hold the whole timeout
+                value = self.evaluate(expression, timeout=min(10.0, timeout))
                 if value:
                     return value
             except BrowserError as error:  # the page may be between documents
