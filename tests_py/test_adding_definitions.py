@@ -9,6 +9,7 @@ tree, the breaches and the attribution.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +59,33 @@ def insert_after(path: Path, anchor: str, text: str) -> None:
     path.write_text(content.replace(anchor, anchor + text))
 
 
-def built_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A copy of the project built once on a little generated data (the existing project)."""
-    project = copy_project(tmp_path / "project")
-    raw_dir = tmp_path / "raw"
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the project built once on a little generated data (the existing project),
+    and its raw data; each test changes a copy of it."""
+    base = tmp_path_factory.mktemp("built-project")
+    project = copy_project(base / "project")
+    raw_dir = base / "raw"
     generator = load_script("generate_demo_data")
     assert generator.main(["--events", "5000", "--output-dir", str(raw_dir), "--quiet"]) == 0
-    env = {
+    run_dbt(["build"], project_env(project, raw_dir), project / "target", project_dir=project)
+    return project, raw_dir
+
+
+def project_env(project: Path, raw_dir: Path) -> dict[str, str]:
+    return {
         "KPI_TARGET": "duckdb",
         "KPI_DUCKDB_PATH": str(project / "project.duckdb"),
         "KPI_RAW_DIR": str(raw_dir),
     }
-    run_dbt(["build"], env, project / "target", project_dir=project)
-    return project, env
+
+
+def built_copy(built_project: tuple[Path, Path], tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The built project, warehouse file and dbt's state included, copied for one test."""
+    built, raw_dir = built_project
+    project = tmp_path / "project"
+    shutil.copytree(built, project)
+    return project, project_env(project, raw_dir)
 
 
 def query(project: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -78,8 +93,8 @@ def query(project: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return connection.execute(sql, list(params)).fetchall()
 
 
-def test_add_a_metric_as_the_readme_says(tmp_path: Path) -> None:
-    project, env = built_copy(tmp_path)
+def test_add_a_metric_as_the_readme_says(built_project: tuple[Path, Path], tmp_path: Path) -> None:
+    project, env = built_copy(built_project, tmp_path)
     # 1. define it in a YAML file of models/semantic/
     metrics_file = project / "models" / "semantic" / "_metrics__funnel.yml"
     metrics_file.write_text(metrics_file.read_text() + NEW_METRIC)
@@ -142,8 +157,8 @@ def test_add_a_metric_as_the_readme_says(tmp_path: Path) -> None:
     assert comment.startswith("Meeting no-shows: Meetings scheduled in the period")
 
 
-def test_add_a_tree_as_the_readme_says(tmp_path: Path) -> None:
-    project, env = built_copy(tmp_path)
+def test_add_a_tree_as_the_readme_says(built_project: tuple[Path, Path], tmp_path: Path) -> None:
+    project, env = built_copy(built_project, tmp_path)
     # 1. the tree under vars.kpi_trees; 2. its metrics exist; 3. its targets are entered
     insert_after(project / "dbt_project.yml", "  kpi_trees: &kpi_trees\n", NEW_TREE)
     # 4. build
@@ -238,8 +253,10 @@ def test_a_changed_definition_selects_the_tree_and_the_decisions(
 # --------------------------------------------------------------------------- history
 
 
-def test_definition_changes_list_what_changed_when(tmp_path: Path) -> None:
-    project, env = built_copy(tmp_path)
+def test_definition_changes_list_what_changed_when(
+    built_project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    project, env = built_copy(built_project, tmp_path)
     change_target(project)
     path = project / "models" / "semantic" / "_metrics__funnel.yml"
     content = path.read_text()
