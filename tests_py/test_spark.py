@@ -175,6 +175,8 @@ def test_spark_builds_the_same_kpi_tree_as_duckdb(tmp_path: Path) -> None:
         "KPI_SPARK_WAREHOUSE": str(spark_dir / "warehouse"),
         "KPI_SPARK_METASTORE": str(spark_dir),
         "KPI_SPARK_SHUFFLE_PARTITIONS": "1",  # small data: one task per stage
+        "KPI_SPARK_WHOLE_STAGE_CODEGEN": "false",
+        "KPI_SPARK_ADAPTIVE": "false",
     }
     run_dbt(BUILD, env, spark_dir / "target")
 
