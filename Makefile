@@ -133,7 +133,8 @@ build-postgres-test: test-data
 # over both (tests_py/conftest.py). PYTEST_WORKERS=0 runs them in this process.
 PYTEST_WORKERS ?= 2
 pytest: install-dev install-superset
-	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+		--durations=15
 
 # The PostgreSQL build and the tests that read it, for a second pass on another server
 # (CI: Debian's 15): the demo built with `dbt build` (every data test), the tree, the
@@ -144,7 +145,8 @@ pytest: install-dev install-superset
 # (files and page), the incremental loads and the Superset dashboards.
 PG_PASS_LEAVES_OUT := throwaway or metricflow or export or incremental or dashboards
 pytest-postgres: install-dev
-	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --durations=10 \
+	$(BIN)/pytest tests_py -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+		--durations=10 \
 		-k "(postgres or reader_role) and not ($(PG_PASS_LEAVES_OUT))"
 
 clean:

@@ -23,6 +23,19 @@ from harness import REPO_ROOT, Engine, make_engine
 
 ENGINES = ["duckdb", "postgres"]
 DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
+# The groups that take longest (make pytest's --durations), handed out first so that no
+# worker starts one of them while the other has nothing left (make pytest runs xdist with
+# --no-loadscope-reorder, which keeps this order instead of sorting by test count).
+LONGEST_GROUPS = (
+    "demo",
+    "tests_py/test_incremental_staging.py",
+    "tests_py/test_spark.py",
+    "tests_py/test_definition_rules.py",
+    "tests_py/test_adding_definitions.py",
+    "tests_py/test_reliability.py",
+    "tests_py/test_metricflow_parity.py",
+    "tests_py/test_where_to_look_first.py",
+)
 
 
 # A wrapper, so the groups are marked before any plugin's own hook runs: xdist's worker
@@ -31,12 +44,16 @@ DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> Iterator[None]:
-    """Groups for xdist's loadgroup: the demo's readers together, else one group a module."""
+    """Groups for xdist's loadgroup: the demo's readers together, else one group a module;
+    the longest groups first."""
+    groups = {}  # by id(): an item hashes by its node id, which xdist changes
     for item in items:
         uses_demo = DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))
-        group = "demo" if uses_demo else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        groups[id(item)] = "demo" if uses_demo else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
     yield
+    rank = {group: position for position, group in enumerate(LONGEST_GROUPS)}
+    items.sort(key=lambda item: rank.get(groups[id(item)], len(rank)))  # stable within a group
     ungrouped = [item.nodeid for item in items if "@" not in item.nodeid]
     if getattr(config.option, "loadgroup", False) and ungrouped:
         # without the groups every worker would build the demo and start Superset again
