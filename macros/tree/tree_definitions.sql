@@ -321,6 +321,20 @@
 {%- endmacro %}
 
 
+{% macro tree_values_key() -%}
+    {#- The columns that identify a row of tree_metric_values: the metric, the period,
+        the breakdown, the motion and each dimension of var('kpi_drill_downs') (a
+        dimension no drill-down names has no column). -#}
+    {%- set key = ['metric_id', 'grain', 'period_start', 'breakdown', 'motion'] -%}
+    {%- for drill_down in var('kpi_drill_downs') -%}
+        {%- for dimension in drill_down if dimension not in key -%}
+            {%- do key.append(dimension) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(key) }}
+{%- endmacro %}
+
+
 {% macro tree_breakdowns() -%}
     {#- The breakdowns the trees read: the total, by motion, and each drill-down
         of var('kpi_drill_downs') alone and within a motion. -#}
