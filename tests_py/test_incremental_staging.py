@@ -25,7 +25,19 @@ from harness import Engine, load_script, make_engine, run_dbt
 from kpitree.raw_tables import RAW_TABLES
 
 LOAD_TIME = "2026-11-20 00:00:00"  # every build judges "the future" against this
-VARS = ["--vars", json.dumps({"kpi_load_time": LOAD_TIME})]
+# The trees by month with two drill-downs (every drill-down column): incremental equals
+# full refresh through them at any grain, and every grain and drill-down would double the
+# two whole builds.
+VARS = [
+    "--vars",
+    json.dumps(
+        {
+            "kpi_load_time": LOAD_TIME,
+            "kpi_tree_grains": ["month"],
+            "kpi_drill_downs": [["region"], ["segment", "channel"]],
+        }
+    ),
+]
 MARTS = ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
 COLUMNS = (
     "event_id varchar, occurred_at timestamptz, account_id varchar, contact_id varchar, "
