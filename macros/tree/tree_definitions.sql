@@ -325,13 +325,8 @@
     {#- The columns that identify a row of tree_metric_values: the metric, the period,
         the breakdown, the motion and each dimension of var('kpi_drill_downs') (a
         dimension no drill-down names has no column). -#}
-    {%- set key = ['metric_id', 'grain', 'period_start', 'breakdown', 'motion'] -%}
-    {%- for drill_down in var('kpi_drill_downs') -%}
-        {%- for dimension in drill_down if dimension not in key -%}
-            {%- do key.append(dimension) -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {{ return(key) }}
+    {%- set dimensions = kpi_tree.breakdown_dimensions(kpi_tree.tree_breakdowns()) -%}
+    {{ return(['metric_id', 'grain', 'period_start', 'breakdown'] + dimensions) }}
 {%- endmacro %}
 
 
