@@ -25,16 +25,16 @@ from harness import Engine, load_script, make_engine, run_dbt
 from kpitree.raw_tables import RAW_TABLES
 
 LOAD_TIME = "2026-11-20 00:00:00"  # every build judges "the future" against this
-# The trees by month with two drill-downs (every drill-down column): incremental equals
-# full refresh through them at any grain, and every grain and drill-down would double the
-# two whole builds.
+# The trees by month with one drill-down: incremental equals full refresh through them at
+# any grain, and every grain and drill-down would double the two whole builds. (Without a
+# region drill-down the tree's values have no region column; their key test follows.)
 VARS = [
     "--vars",
     json.dumps(
         {
             "kpi_load_time": LOAD_TIME,
             "kpi_tree_grains": ["month"],
-            "kpi_drill_downs": [["region"], ["segment", "channel"]],
+            "kpi_drill_downs": [["segment", "channel"]],
         }
     ),
 ]
