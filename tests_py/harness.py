@@ -24,6 +24,10 @@ from kpitree.raw_tables import RAW_TABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS_DIR = REPO_ROOT / "scripts"
+# `--vars` for the trees by month with one drill-down (segment x channel): every SQL path of
+# the trees and marts at a fraction of the periods, for the tests that build the whole
+# project to check something other than the trees' grains (Spark, incremental loads).
+SMALL_TREES = {"kpi_tree_grains": ["month"], "kpi_drill_downs": [["segment", "channel"]]}
 
 
 def pg_settings() -> dict[str, str]:

@@ -21,23 +21,14 @@ from typing import Any
 
 import duckdb
 import pytest
-from harness import Engine, load_script, make_engine, run_dbt
+from harness import SMALL_TREES, Engine, load_script, make_engine, run_dbt
 from kpitree.raw_tables import RAW_TABLES
 
 LOAD_TIME = "2026-11-20 00:00:00"  # every build judges "the future" against this
-# The trees by month with one drill-down: incremental equals full refresh through them at
-# any grain, and every grain and drill-down would double the two whole builds. (Without a
-# region drill-down the tree's values have no region column; their key test follows.)
-VARS = [
-    "--vars",
-    json.dumps(
-        {
-            "kpi_load_time": LOAD_TIME,
-            "kpi_tree_grains": ["month"],
-            "kpi_drill_downs": [["segment", "channel"]],
-        }
-    ),
-]
+# The small trees: incremental equals full refresh through them at any grain, and every
+# grain and drill-down would double the two whole builds. (Without a region drill-down the
+# tree's values have no region column; their key test follows.)
+VARS = ["--vars", json.dumps({"kpi_load_time": LOAD_TIME, **SMALL_TREES})]
 MARTS = ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
 COLUMNS = (
     "event_id varchar, occurred_at timestamptz, account_id varchar, contact_id varchar, "

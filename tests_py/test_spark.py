@@ -16,20 +16,26 @@ tree_metric_values (README, "Apache Spark").
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from harness import REPO_ROOT, close_duckdb_handles, load_script, make_engine, run_dbt
+from harness import (
+    REPO_ROOT,
+    SMALL_TREES,
+    close_duckdb_handles,
+    load_script,
+    make_engine,
+    run_dbt,
+)
 
 EVENTS = 5_000
 # One grain and one drill-down (segment x channel), on both engines: the same SQL paths
 # (grouping sets, the crossed drill-down, every tree, every mart) at a fraction of the
 # periods. Spark recomputes each CTE of tree_metric_values at every use, so every grain
 # and drill-down of the demo costs it minutes.
-SMALL_TREE_VARS = (
-    "{kpi_tree_grains: [month], kpi_drill_downs: [[segment, channel]], metric_view_grains: [month]}"
-)
+SMALL_TREE_VARS = json.dumps({**SMALL_TREES, "metric_view_grains": ["month"]})
 BUILD = [
     "build",
     "--exclude",
