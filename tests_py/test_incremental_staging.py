@@ -39,11 +39,21 @@ COLUMNS = (
 NAMES = [part.split()[0] for part in COLUMNS.split(", ")]
 
 
-# Columns that differ between equal builds by design: when a row was staged, the account
-# list's fingerprint; and the attribution's rank among drivers whose contributions tie
-# exactly in theory (a parent at zero), which floating-point noise in the marts breaks
-# either way (reported: the ranking should round before it ranks).
-IGNORED = ("staged_at", "accounts_fingerprint", "where_to_look_rank", "is_where_to_look_first")
+# Columns that differ between equal builds by design: when a row was staged, the
+# fingerprints of the dimensions a daily aggregate was built with; and the attribution's
+# rank among drivers whose contributions tie exactly in theory (a parent at zero), which
+# floating-point noise in the marts breaks either way (reported: the ranking should round
+# before it ranks).
+IGNORED = (
+    "staged_at",
+    "accounts_fingerprint",
+    "dimensions_fingerprint",
+    "where_to_look_rank",
+    "is_where_to_look_first",
+)
+# Raw tables that arrive in batches by ingestion time like the funnel events (the customer
+# base is rebuilt from the earliest day their new rows touch); the others arrive whole.
+BATCHED = ("funnel_events", "subscriptions", "subscription_changes", "account_health")
 
 
 def snapshot(engine: Engine, layer: str, model: str) -> list[tuple[Any, ...]]:
@@ -113,6 +123,44 @@ def at(text: str) -> str:
     return f"{text}+00"
 
 
+def subscription_batches(raw_dir: Path, cut_1: Any) -> tuple[dict[Any, str], dict[str, Any]]:
+    """The subscription rows added to the batches, as selects by (batch, raw table): a
+    second subscription of a customer, ingested in batch 2 (the subscriptions' watermark
+    moves past the demo's, all ingested on its first days); and in batch 3, a correction
+    of a subscription change that took effect in mid-2025 (its ARR doubled), after the
+    lookback. The customer base must rebuild the days from that change on, and only
+    those. Returns the selects and the correction."""
+    subscriptions = f"read_parquet('{raw_dir}/subscriptions/*.parquet')"
+    changes = f"read_parquet('{raw_dir}/subscription_changes/*.parquet')"
+    new_day = f"{cut_1 + timedelta(days=1):%Y-%m-%d}"
+    with duckdb.connect() as connection:
+        connection.execute("set timezone = 'UTC'")
+        template = connection.execute(
+            f"select subscription_id from {subscriptions} order by subscription_id limit 1"
+        ).fetchone()[0]
+        old_change = connection.sql(
+            f"select * from {changes} where ingested_at <= '{cut_1}' and arr_change > 0 "
+            "and effective_on >= '2025-06-01' order by effective_on, change_id limit 1"
+        )
+        old_change_row = dict(zip(old_change.columns, old_change.fetchone(), strict=True))
+    selects = {
+        (1, "subscriptions"): (
+            "select * replace ('sub_x_second' as subscription_id, "
+            "cast(null as varchar) as opportunity_id, "
+            f"cast('{new_day}' as date) as started_on, "
+            f"cast('{new_day} 09:00:00+00' as timestamptz) as ingested_at) "
+            f"from {subscriptions} where subscription_id = '{template}'"
+        ),
+        (2, "subscription_changes"): (
+            "select * replace (arr_change * 2 as arr_change, "
+            "ingested_at + interval 1 minute as ingested_at) "
+            f"from {changes} where change_id = '{old_change_row['change_id']}'"
+        ),
+    }
+    correction = {**old_change_row, "arr_change": old_change_row["arr_change"] * 2}
+    return selects, correction
+
+
 def write_batches(raw_dir: Path, root: Path) -> tuple[list[Path], dict[str, Any]]:
     """Three batch folders: each holds the funnel events ingested by then (the demo's,
     split at 50% and 80% of ingestion time) and the hostile rows that had arrived; the
@@ -167,33 +215,47 @@ def write_batches(raw_dir: Path, root: Path) -> tuple[list[Path], dict[str, Any]
         # a new event that arrives late
         event("evt_x_late_new", occurred_at=at(late_at), ingested_at=at(late_at)),
     ]
+    extra_rows, change_correction = subscription_batches(raw_dir, cut_1)
     folders = []
     for index, (low, high, hostile) in enumerate(
         [(None, cut_1, []), (cut_1, cut_2, batch_2), (cut_2, None, batch_3)]
     ):
         folder = root / f"through_batch_{index}"
-        (folder / "funnel_events").mkdir(parents=True)
+        folder.mkdir(parents=True)
         for table in RAW_TABLES:
-            if table != "funnel_events":
+            if table not in BATCHED:
                 (folder / table).symlink_to(raw_dir / table)
-        for part, previous in enumerate(folders):
-            for file in sorted((previous / "funnel_events").glob("*.parquet")):
-                if file.name.startswith(f"part-{part:04d}"):
-                    (folder / "funnel_events" / file.name).symlink_to(file)
-        with duckdb.connect() as connection:
-            connection.execute("set timezone = 'UTC'")
-            conditions = [f"ingested_at > '{low}'" if low else "true"]
-            conditions.append(f"ingested_at <= '{high}'" if high else "true")
-            nulls = " or ingested_at is null" if high is None else ""
-            connection.execute(
-                f"copy (select * from {events} where ({' and '.join(conditions)}){nulls}) "
-                f"to '{folder / 'funnel_events' / f'part-{index:04d}-demo.parquet'}' "
-                "(format parquet)"
-            )
+        for table in BATCHED:
+            (folder / table).mkdir()
+            for part, previous in enumerate(folders):
+                for file in sorted((previous / table).glob("*.parquet")):
+                    if file.name.startswith(f"part-{part:04d}"):
+                        (folder / table / file.name).symlink_to(file)
+            with duckdb.connect() as connection:
+                connection.execute("set timezone = 'UTC'")
+                conditions = [f"ingested_at > '{low}'" if low else "true"]
+                conditions.append(f"ingested_at <= '{high}'" if high else "true")
+                nulls = " or ingested_at is null" if high is None else ""
+                rows = f"read_parquet('{raw_dir}/{table}/*.parquet')"
+                connection.execute(
+                    f"copy (select * from {rows} where ({' and '.join(conditions)}){nulls}) "
+                    f"to '{folder / table / f'part-{index:04d}-demo.parquet'}' (format parquet)"
+                )
+                if (index, table) in extra_rows:
+                    extra = folder / table / f"part-{index:04d}-extra.parquet"
+                    connection.execute(
+                        f"copy ({extra_rows[index, table]}) to '{extra}' (format parquet)"
+                    )
         if hostile:
             write_rows(folder / "funnel_events" / f"part-{index:04d}-hostile.parquet", hostile)
         folders.append(folder)
-    facts = {"old": old, "tie": tie, "reused": reused, "cut_2": f"{cut_2:%Y-%m-%d %H:%M:%S}"}
+    facts = {
+        "old": old,
+        "tie": tie,
+        "reused": reused,
+        "cut_2": f"{cut_2:%Y-%m-%d %H:%M:%S}",
+        "change_correction": change_correction,
+    }
     return folders, facts
 
 
@@ -218,6 +280,7 @@ COMPARED = [
     ("staging", "stg_marketing__funnel_events_rejected"),
     ("staging", "stg_marketing__account_engagements"),
     ("intermediate", "int_funnel_events_aggregated_daily"),
+    ("intermediate", "int_customer_arr_aggregated_daily"),
     ("intermediate", "int_as_of_date"),
     *(("marts", model) for model in MARTS),
 ]
@@ -293,6 +356,27 @@ def test_incremental_batches_with_hostile_rows_equal_a_full_refresh(
                 f"{engine.relation('staging', 'stg_marketing__funnel_events')}"
             )[0][0]
             assert as_of == latest and str(as_of) < "2026-11-20"
+
+        # the late subscription change correction is applied; the customer base's last
+        # build rebuilt the days from its effective day on, and kept the days before
+        correction = facts["change_correction"]
+        for engine in (incremental, full):
+            staged_change = engine.query(
+                "select arr_change_usd from "
+                f"{engine.relation('staging', 'stg_marketing__subscription_changes')} "
+                f"where change_id = '{correction['change_id']}'"
+            )
+            assert [float(row[0]) for row in staged_change] == [correction["arr_change"]]
+        customer_days = incremental.relation("intermediate", "int_customer_arr_aggregated_daily")
+        last_run = f"(select max(staged_at) from {customer_days})"
+        rebuilt_from, rebuilt = incremental.query(
+            f"select min(activity_date), count(*) from {customer_days} where staged_at = {last_run}"
+        )[0]
+        kept_through, kept = incremental.query(
+            f"select max(activity_date), count(*) from {customer_days} where staged_at < {last_run}"
+        )[0]
+        assert str(rebuilt_from) == str(correction["effective_on"]) and rebuilt > 0
+        assert kept_through < rebuilt_from and kept > 0
 
         # the watermark ignored 2099: the last batch's demo rows were all staged
         staged_last = incremental.query(

@@ -20,7 +20,21 @@
                                     capped at then per account (what gross
                                     retention keeps). An account's ARR before
                                     the data's first day is its ARR on that day.
+    Incremental: a day's rows depend only on movements effective by then, so a run
+    deletes and rebuilds the days from the earliest one a change since its last run
+    touches (macros/staging/incremental_days.sql); a full refresh gives the same table.
 -#}
+{{ config(
+    materialized=kpi_tree.incremental_unless_spark(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ kpi_tree.delete_days_from(kpi_tree.customer_days_to_rebuild()) }}",
+) }}
+{#- the first day to rebuild comes from every version of a changed row: -#}
+-- depends_on: {{ ref('base_marketing__subscriptions') }}
+-- depends_on: {{ ref('base_marketing__subscription_changes') }}
+-- depends_on: {{ ref('base_marketing__account_health_flags') }}
+{%- set first_day = kpi_tree.customer_days_to_rebuild() %}
 {%- set open_end_date = "cast('9999-12-31' as date)" %}
 
 with
@@ -82,6 +96,7 @@ calendar_days as (
     where
         calendar_periods.grain = 'month'
         and calendar_periods.date_day <= as_of.as_of_date
+        and {{ kpi_tree.days_from_filter('calendar_periods.date_day', first_day) }}
 
 ),
 
@@ -273,29 +288,41 @@ aggregated as (
 
 ),
 
+dimensions_fingerprint as (
+
+    {{ kpi_tree.customer_dimensions_fingerprint_query(
+        '(select as_of_date from ' ~ ref('int_as_of_date') ~ ')'
+    ) }} as dimensions_fingerprint
+
+),
+
 final as (
 
     select
         {{ kpi_tree.surrogate_key(['activity_date', 'motion', 'channel', 'segment', 'region']) }}
             as customer_arr_day_id,
-        activity_date,
-        motion,
-        channel,
-        segment,
-        region,
-        customers,
-        cast(customers as {{ kpi_tree.type_double() }}) * 12 / 365 as customer_months,
-        arr_usd,
-        cast(arr_usd as {{ kpi_tree.type_double() }}) / 365 as revenue_usd,
-        cast(arr_usd as {{ kpi_tree.type_double() }}) / 365 * gross_margin as gross_profit_usd,
-        new_customers,
-        churned_customers,
-        at_risk_accounts,
-        retention_cohort_starting_arr_usd,
-        retention_cohort_arr_usd,
-        retention_cohort_retained_arr_usd
+        aggregated.activity_date,
+        aggregated.motion,
+        aggregated.channel,
+        aggregated.segment,
+        aggregated.region,
+        aggregated.customers,
+        cast(aggregated.customers as {{ kpi_tree.type_double() }}) * 12 / 365 as customer_months,
+        aggregated.arr_usd,
+        cast(aggregated.arr_usd as {{ kpi_tree.type_double() }}) / 365 as revenue_usd,
+        cast(aggregated.arr_usd as {{ kpi_tree.type_double() }}) / 365 * aggregated.gross_margin
+            as gross_profit_usd,
+        aggregated.new_customers,
+        aggregated.churned_customers,
+        aggregated.at_risk_accounts,
+        aggregated.retention_cohort_starting_arr_usd,
+        aggregated.retention_cohort_arr_usd,
+        aggregated.retention_cohort_retained_arr_usd,
+        dimensions_fingerprint.dimensions_fingerprint,
+        {{ kpi_tree.staged_at() }} as staged_at
 
     from aggregated
+    cross join dimensions_fingerprint
 
 )
 
