@@ -12,23 +12,14 @@
         ran, and the days of the meetings scheduled by a contact whose demo requests
         changed (their speed to lead). An empty list: nothing changed.
     -#}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set previous = run_query(
-        'select max(staged_at), max(accounts_fingerprint) from ' ~ this
-    ).rows[0] -%}
-    {%- set accounts = run_query(
-        'select ' ~ kpi_tree.fingerprint(['account_id', 'segment', 'region'])
-        ~ ' from ' ~ ref('stg_marketing__accounts')
-    ).columns[0].values()[0] -%}
-    {%- if previous[0] is none or previous[1] != accounts -%}
+    {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
+    {%- if last_run is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set events = ref('stg_marketing__funnel_events') -%}
     {%- set days = run_query(
         'with changed_keys as (select source_system, event_id from ' ~ events
-        ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(previous[0]) ~ '), '
+        ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(last_run) ~ '), '
         ~ 'versions as (select versions.occurred_at, versions.contact_id, versions.event_type'
         ~ ' from ' ~ ref('base_marketing__funnel_events') ~ ' as versions'
         ~ ' inner join changed_keys on versions.source_system = changed_keys.source_system'

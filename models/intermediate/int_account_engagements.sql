@@ -4,19 +4,34 @@
     the motion `abm`; the account's segment and region come with it, as on every
     fact the tree is cut by. Whether the account is on the target list is the
     accounts semantic model's, reached through the `account` entity.
+    Incremental: a run rebuilds the events restaged since it last ran, and every
+    event when the account list changed (macros/staging/incremental_rows.sql).
 -#}
+{{ config(
+    materialized=kpi_tree.incremental_unless_spark(),
+    unique_key='engagement_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
 with
 
 engagements as (
 
     select * from {{ ref('stg_marketing__account_engagements') }}
+    where {{ kpi_tree.restaged_since_last_run() }}
 
 ),
 
 accounts as (
 
     select * from {{ ref('stg_marketing__accounts') }}
+
+),
+
+accounts_fingerprint as (
+
+    select ({{ kpi_tree.accounts_fingerprint_query() }}) as accounts_fingerprint
 
 ),
 
@@ -30,9 +45,12 @@ final as (
         'abm' as motion,
         coalesce(accounts.segment, 'unknown') as segment,
         coalesce(accounts.region, 'unknown') as region,
-        engagements.occurred_at as engaged_at
+        engagements.occurred_at as engaged_at,
+        accounts_fingerprint.accounts_fingerprint,
+        {{ kpi_tree.staged_at() }} as staged_at
 
     from engagements
+    cross join accounts_fingerprint
     left join accounts
         on engagements.account_id = accounts.account_id
 
