@@ -14,8 +14,10 @@ of its processes), on this machine:
   4. the floor: one DuckDB statement deduplicating the raw funnel events (the latest
      version of each key) and computing the daily aggregate;
   5. an incremental day: the held-back day lands, then a plain `dbt build`;
-  6. reading every row of every metric view (what a dashboard or the tree does);
-  7. MetricFlow answering every metric with a view at week, month and quarter grain
+  6. a run with nothing new, another plain `dbt build`: what every run costs whatever
+     arrived (dbt's own work, the tree and marts rebuilt whole, the data tests);
+  7. reading every row of every metric view (what a dashboard or the tree does);
+  8. MetricFlow answering every metric with a view at week, month and quarter grain
      (--skip-metricflow REASON skips it and reports the reason).
 The numbers are printed with the ratios the README quotes (of wall-clock and of CPU time)
 and the slowest nodes of both builds (dbt's run_results.json), and written as JSON.
@@ -73,7 +75,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep the data and databases here")
     parser.add_argument(
-        "--skip-metricflow", metavar="REASON", help="skip step 7, with the reason to report"
+        "--skip-metricflow", metavar="REASON", help="skip step 8, with the reason to report"
     )
     return parser.parse_args(argv)
 
@@ -353,6 +355,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     record(report, "incremental_day", timed(incremental, env))
 
     report["incremental_day_slowest"] = slowest_nodes(incremental_target / "run_results.json")
+    unchanged_target = workdir / "target-nothing-new"
+    record(report, "nothing_new", timed(dbt(["build"], env, unchanged_target), env))
     seconds, cpu_seconds, views, rows = read_metric_views(database)
     report.update({"read_views_seconds": seconds, "read_views_cpu_seconds": cpu_seconds})
     report.update({"metric_views": views, "view_rows": rows})
@@ -393,6 +397,9 @@ def ratios(report: dict[str, Any]) -> dict[str, float]:
         result[f"incremental day / full build ({clock})"] = (
             report[f"incremental_day_{suffix}"] / full
         )
+        result[f"run with nothing new / full build ({clock})"] = (
+            report[f"nothing_new_{suffix}"] / full
+        )
     return result
 
 
@@ -412,6 +419,7 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("same SQL, one plain DuckDB process", step("plain_duckdb")),
         ("floor: dedup + daily aggregate", step("floor")),
         (f"incremental day ({report['incremental_day_events']:,} events)", step("incremental_day")),
+        ("run with nothing new", step("nothing_new")),
         (f"read every metric view ({report['metric_views']})", step("read_views", 2)),
     ]
     if "metricflow_seconds" in report:

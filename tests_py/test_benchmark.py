@@ -139,6 +139,7 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
         ("plain_duckdb", 30.0),
         ("floor", 20.0),
         ("incremental_day", 6.0),
+        ("nothing_new", 4.8),
         ("read_views", 0.5),
     ]:
         report.update({f"{step}_seconds": seconds, f"{step}_cpu_seconds": seconds / 2})
@@ -153,7 +154,9 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
     report["ratios"] = benchmark.ratios(report)
     assert report["ratios"]["full build / floor (wall)"] == 3.0
     assert report["ratios"]["incremental day / full build (CPU)"] == 0.1
+    assert report["ratios"]["run with nothing new / full build (wall)"] == 0.08
     lines = dict(benchmark.summary_lines(report))
     assert lines["MetricFlow"] == "skipped: too slow at this size"
+    assert lines["run with nothing new"] == "4.8 s (CPU 2 s)"
     assert lines["peak memory (largest process)"] == "6.00 GiB"
     assert lines["  tree"] == "6.0 s  60.0%"
