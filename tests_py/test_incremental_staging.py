@@ -28,7 +28,20 @@ LOAD_TIME = "2026-11-20 00:00:00"  # every build judges "the future" against thi
 # The small trees: incremental equals full refresh through them at any grain, and every
 # grain and drill-down would double the two whole builds. (Without a region drill-down the
 # tree's values have no region column; their key test follows.)
-VARS = ["--vars", json.dumps({"kpi_load_time": LOAD_TIME, **SMALL_TREES})]
+# The second batch touches about 195 days of funnel events, the third about 115: with at
+# most 150 listed, the daily aggregate rebuilds every day in one and the listed days in
+# the other, so incremental equals full refresh through both paths.
+DAYS_LISTED_AT_MOST = 150
+VARS = [
+    "--vars",
+    json.dumps(
+        {
+            "kpi_load_time": LOAD_TIME,
+            "incremental_days_listed_at_most": DAYS_LISTED_AT_MOST,
+            **SMALL_TREES,
+        }
+    ),
+]
 MARTS = ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
 COLUMNS = (
     "event_id varchar, occurred_at timestamptz, account_id varchar, contact_id varchar, "

@@ -10,7 +10,8 @@
         of old events may have moved). Otherwise the list of dates to rebuild: the days of
         every valid version (old and new) of each event restaged since this model last
         ran, and the days of the meetings scheduled by a contact whose demo requests
-        changed (their speed to lead). An empty list: nothing changed.
+        changed (their speed to lead). An empty list: nothing changed. More days than
+        var incremental_days_listed_at_most: none (every day, a full build's plan).
     -#}
     {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
     {%- if last_run is none -%}
@@ -32,6 +33,12 @@
         ~ ' on meetings.contact_id = contacts.contact_id'
         ~ " where meetings.event_type = 'meeting_scheduled' order by 1"
     ).columns[0].values() -%}
+    {%- if days | length > var('incremental_days_listed_at_most') -%}
+        {{ log(this.identifier ~ ': ' ~ days | length ~ ' days touched, more than '
+            ~ var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
+            ~ ' rebuilding every day', info=true) }}
+        {{ return(none) }}
+    {%- endif -%}
     {{ return(days | map('string') | list) }}
 {%- endmacro %}
 
