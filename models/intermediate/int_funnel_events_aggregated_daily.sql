@@ -40,10 +40,7 @@ accounts as (
 
 accounts_fingerprint as (
 
-    select
-        {{ kpi_tree.fingerprint(['account_id', 'segment', 'region']) }} as accounts_fingerprint
-
-    from accounts
+    select ({{ kpi_tree.accounts_fingerprint_query() }}) as accounts_fingerprint
 
 ),
 
