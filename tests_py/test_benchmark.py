@@ -1,7 +1,7 @@
-"""The benchmark's pieces (scripts/benchmark.py), on tiny inputs: the plain DuckDB replay
-of a dbt run (seeds copied from dbt's build, a snapshot's first run, views, tables,
-tests), the held-back day, the slowest nodes and the report's lines. The benchmark itself
-runs for minutes (README, "Scale"); these run in seconds."""
+"""The benchmark's pieces (scripts/benchmark.py, package kpitree.benchmark), on tiny inputs:
+the plain DuckDB replay of a dbt run (seeds copied from dbt's build, a snapshot's first run,
+views, tables, tests), the held-back day, the slowest nodes and the report's lines. The
+benchmark itself runs for minutes (README, "Scale"); these run in seconds."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import benchmark
 import duckdb
 import pytest
+from kpitree.benchmark.held_day import hold_back_last_day
+from kpitree.benchmark.replay import plain_duckdb_script, run_duckdb_script
+from kpitree.benchmark.report import ratios, slowest_nodes, summary_lines
 
 
 def node(kind: str, name: str, code: str = "", **config: Any) -> dict[str, Any]:
@@ -61,10 +63,10 @@ def test_the_plain_replay_builds_what_dbt_built(
 ) -> None:
     manifest, run_results, build = dbt_run
     env = {**os.environ, "KPI_DUCKDB_TEMP_DIR": str(tmp_path / "spill")}
-    statements = benchmark.plain_duckdb_script(manifest, run_results, build, env)
+    statements = plain_duckdb_script(manifest, run_results, build, env)
     plain = tmp_path / "plain" / build.name  # the catalog the compiled SQL names
     plain.parent.mkdir()
-    measured = benchmark.run_duckdb_script(statements, str(plain), tmp_path / "s.json", env)
+    measured = run_duckdb_script(statements, str(plain), tmp_path / "s.json", env)
     assert measured.seconds > 0 and measured.cpu_seconds > 0 and measured.peak_gib > 0
     with duckdb.connect(str(plain), read_only=True) as connection:
         assert connection.execute("select n from kpi_things.totals").fetchall() == [(1,)]
@@ -95,7 +97,7 @@ def test_the_plain_replay_builds_what_dbt_built(
 
 def test_a_failing_statement_fails_the_step(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="no_such_table"):
-        benchmark.run_duckdb_script(
+        run_duckdb_script(
             ["select * from no_such_table"], ":memory:", tmp_path / "s.json", dict(os.environ)
         )
 
@@ -113,7 +115,7 @@ def test_the_last_day_and_late_ingestions_are_held_back(tmp_path: Path) -> None:
             ) as events (occurred_at, ingested_at))
             to '{raw / "funnel_events" / "part-0000.parquet"}' (format parquet)"""
         )
-    assert benchmark.hold_back_last_day(raw, held) == 2
+    assert hold_back_last_day(raw, held) == 2
     with duckdb.connect() as connection:
         kept = connection.execute(
             f"select count(*) from read_parquet('{raw}/funnel_events/*.parquet')"
@@ -129,7 +131,7 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
         {"unique_id": "model.p.staging", "execution_time": 1.0},
     ]
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
-    slowest = benchmark.slowest_nodes(tmp_path / "run_results.json", count=2)
+    slowest = slowest_nodes(tmp_path / "run_results.json", count=2)
     assert [(n["node"], n["share"]) for n in slowest] == [("tree", 0.6), ("unique_tree_id", 0.3)]
 
     report: dict[str, Any] = {"events": 1000, "incremental_day_events": 10, "metric_views": 3}
@@ -151,11 +153,11 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
             "incremental_day_slowest": [],
         }
     )
-    report["ratios"] = benchmark.ratios(report)
+    report["ratios"] = ratios(report)
     assert report["ratios"]["full build / floor (wall)"] == 3.0
     assert report["ratios"]["incremental day / full build (CPU)"] == 0.1
     assert report["ratios"]["run with nothing new / full build (wall)"] == 0.08
-    lines = dict(benchmark.summary_lines(report))
+    lines = dict(summary_lines(report))
     assert lines["MetricFlow"] == "skipped: too slow at this size"
     assert lines["run with nothing new"] == "4.8 s (CPU 2 s)"
     assert lines["peak memory (largest process)"] == "6.00 GiB"

@@ -1,6 +1,6 @@
-"""The one-time admin step (scripts/provision_postgres.py + .sql) and least privilege on
-PostgreSQL: the code `make test` and `.ci/run` run, here with hostile names and passwords,
-against the server the KPI_PG_* settings name, as the admin KPI_PG_ADMIN_USER."""
+"""The one-time admin step (scripts/provision_postgres.py + .sql, kpitree.postgres) and least
+privilege on PostgreSQL: the code `make test` and `.ci/run` run, here with hostile names and
+passwords, against the server the KPI_PG_* settings name, as the admin KPI_PG_ADMIN_USER."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 import psycopg2
 import pytest
 from harness import make_engine, pg_admin_connect, pg_admin_settings, pg_connect, run_dbt
-from provision_postgres import Admin, ProvisionError, Provisioning, main, provision
+from kpitree.postgres.provision_cli import main
+from kpitree.postgres.provisioning import Admin, ProvisionError, Provisioning, provision
 from psycopg2 import sql
 
 

