@@ -3,12 +3,13 @@
 A fixture project (a copy of this one) breaks many definitions at once: metric meta, extra
 trees of every broken shape, sizes, a missing view, targets and thresholds. One `dbt build`
 must fail each rule's test (`definition_rule_<rule>`), list the offending tree or metric in
-the rule's rows (`definition_violations`), and build nothing downstream of the definitions
-(metric views, the trees, the marts). An exception with a future expiry turns a violation
-into a pass with its reason; an expired one fails again. `dbt ls`, `dbt parse` and
-`dbt docs generate` still work on the broken project; only a tree naming a metric that does
-not exist fails parsing. The demo project itself passes every rule (it is built by the
-other suites), and the worked example of DESIGN.md cascades exactly.
+the rule's rows (`definition_violations`), build no tree and no mart, and no metric view
+computed from a metric that breaks a metric rule (the view fails naming the metric and the
+rule). An exception with a future expiry turns a violation into a pass with its reason; an
+expired one fails again. `dbt ls`, `dbt parse` and `dbt docs generate` still work on the
+broken project; only a tree naming a metric that does not exist fails parsing. The demo
+project itself passes every rule (it is built by the other suites), and the worked example
+of DESIGN.md cascades exactly.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def break_metrics(metrics: Metrics) -> None:
     meta(metrics, "meetings_held").pop("owner")  # meta_missing_key
     meta(metrics, "meeting_held_rate").update(cadence="daily")  # meta_invalid_value
     meta(metrics, "landing_page_conversion_rate").update(ownr="Web")  # meta_unknown_key
+    meta(metrics, "win_rate").update(ownr="Sales")  # meta_unknown_key, accepted (break_seeds)
     meta(metrics, "spend").update(executive=True)  # executive_diagnostic
     meta(metrics, "demo_requests").update(layer="pipeline_mechanics")  # 15 core metrics
     # core_tree_too_large: a 16th core metric added to the inbound tree (break_trees)
@@ -173,6 +175,13 @@ def break_seeds(project: Path) -> None:
         project / "seeds" / "kpi_thresholds.csv",
         [["spend_spike", "spend", "month", "", "spend_doubled", "", "", "warning", "Look."]],
     )
+    append_csv(
+        project / "seeds" / "kpi_rule_exceptions.csv",
+        [
+            ["meta_unknown_key", "", "win_rate", "Renamed in the Q1 review", "2999-12-31"],
+            ["executive_diagnostic", "", "spend", "Was on the board deck", "2020-01-01"],
+        ],
+    )  # fmt: skip
 
 
 # rule -> (tree_id, metric_id) expected among its rows (None: any)
@@ -273,12 +282,49 @@ def test_each_rules_rows_name_the_tree_and_metric(broken_build: BrokenBuild) -> 
 
 def test_nothing_is_built_from_the_broken_definitions(broken_build: BrokenBuild) -> None:
     status = statuses(broken_build.result)
-    downstream = ["pipeline_created", "meeting_held_rate", "tree_nodes", "tree_metric_values"]
-    downstream += ["kpi_tree", "kpi_breaches", "kpi_variance_attribution", "kpi_definitions"]
+    # no tree and no mart while any rule fails
+    downstream = ["tree_nodes", "tree_metric_values", "kpi_tree", "kpi_breaches"]
+    downstream += ["kpi_variance_attribution", "kpi_definitions"]
     for name in downstream:
         assert status.get(name) == "skipped", (name, status.get(name))
     assert status["definition_violations"] == "success"
     assert status["stg_marketing__funnel_events"] == "success"  # upstream of the rules: built
+
+
+# view -> the rule a metric it is computed from breaks (break_metrics), found by hand
+BROKEN_VIEWS = {
+    "meetings_held": ("meetings_held", "meta_missing_key"),  # its own owner
+    "meeting_held_rate": ("meeting_held_rate", "meta_invalid_value"),  # its own cadence
+    "meeting_to_opportunity_rate": ("meetings_held", "meta_missing_key"),  # its numerator
+    "landing_page_conversion_rate": ("landing_page_conversion_rate", "meta_unknown_key"),
+    "spend": ("spend", "executive_diagnostic"),
+    # ltv_to_cac = customer_lifetime_value / customer_acquisition_cost = spend / new customers
+    "ltv_to_cac": ("spend", "executive_diagnostic"),
+}
+
+
+def test_no_view_is_built_from_a_broken_metric_definition(broken_build: BrokenBuild) -> None:
+    """A view waits for the metric rules of the metrics it is computed from (at any depth),
+    not for the rules of the trees, targets or thresholds, which gate the trees."""
+    results = {
+        r.node.name: r
+        for r in getattr(broken_build.result.result, "results", None) or []
+        if r.node.resource_type == "model"
+    }
+    for view, (metric, rule) in BROKEN_VIEWS.items():
+        assert str(results[view].status) == "error", view
+        assert f"KPI definition error in metric '{metric}' [{rule}]" in str(
+            results[view].message
+        ), (view, results[view].message)
+    # sound metrics, though trees they sit in and targets they have are broken, and a
+    # broken one whose violation an unexpired exception accepts (spend's has expired)
+    for view in ("pipeline_created", "high_intent_sessions", "demo_requests", "win_rate"):
+        assert str(results[view].status) == "success", view
+    built = broken_build.engine.query(
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{broken_build.engine.schema}_metrics'"
+    )
+    assert not {name for (name,) in built} & set(BROKEN_VIEWS)
 
 
 def test_an_exception_accepts_a_violation_until_it_expires(tmp_path: Path) -> None:

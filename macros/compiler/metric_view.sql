@@ -81,8 +81,8 @@
 
 {% macro record_compiler_lineage() -%}
     {#- Parse-time edges every compiled model needs: the time spine, and the
-        models named in var('metric_views_depend_on') (a project can make its
-        views wait for checks that must pass first). -#}
+        nodes named in var('metric_views_depend_on') (a project can make its
+        views wait for checks that must pass first, or for what such a check reads). -#}
     {%- set spine_model = kpi_tree.time_spine_model() -%}
     {%- if spine_model -%}
         {%- do ref(spine_model) -%}

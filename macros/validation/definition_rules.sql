@@ -51,56 +51,65 @@
 
 
 {% macro metric_meta_violations() -%}
-    {#- Rules meta_missing_key, meta_unknown_key, meta_invalid_value, executive_diagnostic. -#}
-    {%- set schema = kpi_tree.metric_meta_schema() -%}
+    {#- Rules meta_missing_key, meta_unknown_key, meta_invalid_value, executive_diagnostic,
+        over every metric with a config.meta.kpi block or in a tree. -#}
     {%- set violations = [] -%}
     {%- for name, metric in kpi_tree.kpi_metrics().items() | sort -%}
-        {%- set kpi = (metric.config.meta or {}).get('kpi') -%}
-        {%- set where = " in " ~ metric.original_file_path -%}
-        {%- if kpi is not mapping -%}
-            {%- do violations.append(kpi_tree.violation('meta_missing_key', none, none, name,
-                "metric '" ~ name ~ "' is in a tree but has no config.meta.kpi block",
-                "add config.meta.kpi with " ~ schema.required | join(', ') ~ where)) -%}
-        {%- else -%}
-            {%- for key in kpi if key not in schema.required + schema.optional -%}
-                {%- do violations.append(kpi_tree.violation('meta_unknown_key', none, none, name,
-                    "config.meta.kpi has an unknown key '" ~ key ~ "'",
-                    "use only " ~ (schema.required + schema.optional) | join(', ')
-                    ~ " (tree structure belongs to vars.kpi_trees in dbt_project.yml)" ~ where)) -%}
-            {%- endfor -%}
-            {%- for key in schema.required
-                if kpi[key] is not defined or kpi[key] is none or (kpi[key] | string | trim) == '' -%}
-                {%- do violations.append(kpi_tree.violation('meta_missing_key', none, none, name,
-                    "config.meta.kpi." ~ key ~ " is required",
-                    "set config.meta.kpi." ~ key
-                    ~ (" (one of " ~ schema.allowed[key] | join(', ') ~ ")" if key in schema.allowed else '')
-                    ~ where)) -%}
-            {%- endfor -%}
-            {%- for key, allowed in schema.allowed.items()
-                if kpi[key] is defined and kpi[key] is not none and (kpi[key] | string | trim) != ''
-                and kpi[key] not in allowed -%}
-                {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
-                    "config.meta.kpi." ~ key ~ " is '" ~ kpi[key] ~ "'",
-                    "use one of " ~ allowed | join(', ') ~ where)) -%}
-            {%- endfor -%}
-            {%- if kpi.owner is defined and kpi.owner is not none
-                and (kpi.owner is not string or kpi.owner | length > 200) -%}
-                {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
-                    "config.meta.kpi.owner is not text of at most 200 characters",
-                    "name one accountable person or role" ~ where)) -%}
-            {%- endif -%}
-            {%- for key in ['executive', 'unbounded']
-                if kpi[key] is defined and kpi[key] is not none and kpi[key] is not boolean -%}
-                {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
-                    "config.meta.kpi." ~ key ~ " is '" ~ kpi[key] ~ "'", "use true or false" ~ where)) -%}
-            {%- endfor -%}
-            {%- if kpi.executive is sameas true and kpi.layer == 'channel_diagnostic' -%}
-                {%- do violations.append(kpi_tree.violation('executive_diagnostic', none, none, name,
-                    "a channel diagnostic is on the executive scorecard (outcomes and diagnostics never mix)",
-                    "remove executive: true, or move the metric to business_outcome or pipeline_mechanics" ~ where)) -%}
-            {%- endif -%}
-        {%- endif -%}
+        {%- do violations.extend(kpi_tree.metric_rule_violations(name, metric)) -%}
     {%- endfor -%}
+    {{ return(violations) }}
+{%- endmacro %}
+
+
+{% macro metric_rule_violations(name, metric) -%}
+    {#- The rules of metric_meta_violations over one metric (a node of graph.metrics). -#}
+    {%- set schema = kpi_tree.metric_meta_schema() -%}
+    {%- set violations = [] -%}
+    {%- set kpi = (metric.config.meta or {}).get('kpi') -%}
+    {%- set where = " in " ~ metric.original_file_path -%}
+    {%- if kpi is not mapping -%}
+        {%- do violations.append(kpi_tree.violation('meta_missing_key', none, none, name,
+            "metric '" ~ name ~ "' is in a tree but has no config.meta.kpi block",
+            "add config.meta.kpi with " ~ schema.required | join(', ') ~ where)) -%}
+    {%- else -%}
+        {%- for key in kpi if key not in schema.required + schema.optional -%}
+            {%- do violations.append(kpi_tree.violation('meta_unknown_key', none, none, name,
+                "config.meta.kpi has an unknown key '" ~ key ~ "'",
+                "use only " ~ (schema.required + schema.optional) | join(', ')
+                ~ " (tree structure belongs to vars.kpi_trees in dbt_project.yml)" ~ where)) -%}
+        {%- endfor -%}
+        {%- for key in schema.required
+            if kpi[key] is not defined or kpi[key] is none or (kpi[key] | string | trim) == '' -%}
+            {%- do violations.append(kpi_tree.violation('meta_missing_key', none, none, name,
+                "config.meta.kpi." ~ key ~ " is required",
+                "set config.meta.kpi." ~ key
+                ~ (" (one of " ~ schema.allowed[key] | join(', ') ~ ")" if key in schema.allowed else '')
+                ~ where)) -%}
+        {%- endfor -%}
+        {%- for key, allowed in schema.allowed.items()
+            if kpi[key] is defined and kpi[key] is not none and (kpi[key] | string | trim) != ''
+            and kpi[key] not in allowed -%}
+            {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
+                "config.meta.kpi." ~ key ~ " is '" ~ kpi[key] ~ "'",
+                "use one of " ~ allowed | join(', ') ~ where)) -%}
+        {%- endfor -%}
+        {%- if kpi.owner is defined and kpi.owner is not none
+            and (kpi.owner is not string or kpi.owner | length > 200) -%}
+            {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
+                "config.meta.kpi.owner is not text of at most 200 characters",
+                "name one accountable person or role" ~ where)) -%}
+        {%- endif -%}
+        {%- for key in ['executive', 'unbounded']
+            if kpi[key] is defined and kpi[key] is not none and kpi[key] is not boolean -%}
+            {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
+                "config.meta.kpi." ~ key ~ " is '" ~ kpi[key] ~ "'", "use true or false" ~ where)) -%}
+        {%- endfor -%}
+        {%- if kpi.executive is sameas true and kpi.layer == 'channel_diagnostic' -%}
+            {%- do violations.append(kpi_tree.violation('executive_diagnostic', none, none, name,
+                "a channel diagnostic is on the executive scorecard (outcomes and diagnostics never mix)",
+                "remove executive: true, or move the metric to business_outcome or pipeline_mechanics" ~ where)) -%}
+        {%- endif -%}
+    {%- endif -%}
     {{ return(violations) }}
 {%- endmacro %}
 

@@ -3,7 +3,9 @@
     into one query (inputs the metrics share are computed once): at the trees'
     grains, in total, by motion, and by each drill-down dimension, alone and
     within a motion. One row per metric, grain, period and breakdown member.
+    Built only when every definition rule passes, like the tree's other models.
 -#}
+-- depends_on: {{ ref('definition_violations') }}
 {%- do kpi_tree.record_tree_lineage() %}
 {%- do kpi_tree.record_compiler_lineage() %}
 {%- if execute %}
