@@ -3,8 +3,9 @@ lineage from every definition to every mart; and the history of the definitions.
 
 Each path edits the files the README names, as text (the way a person would), runs the
 command it gives, and checks the new node in kpi_tree with its targets. The lineage tests
-change one owner, one tree edge, one target, and check that `state:modified+` reaches the
-tree, the breaches and the attribution.
+change one owner, one filter, one type_params, one tree edge, one target, and check that
+`state:modified+` reaches the tree, the breaches and the attribution, and no metric view but
+those computed from the changed metric.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from typing import Any
 
 import duckdb
 import pytest
-from harness import copy_project, load_script, run_dbt
+import yaml
+from harness import REPO_ROOT, copy_project, load_script, run_dbt
 
 NEW_METRIC = """
   - name: meetings_no_show
     label: Meeting no-shows
     description: Meetings scheduled in the period that were not held (scheduled minus held).
     type: derived
-    type_params:
+    type_params: &meetings_no_show
       expr: meetings_scheduled - meetings_held
       metrics:
         - name: meetings_scheduled
         - name: meetings_held
     config:
       meta:
+        definition: {type_params: *meetings_no_show}
         kpi:
           layer: pipeline_mechanics
           owner: SDR Manager
@@ -209,18 +212,42 @@ def modified_selection(tmp_path: Path, state: Path, change: Any) -> set[str]:
     return set(result.result or [])  # type: ignore[arg-type]
 
 
-def change_owner(project: Path) -> None:
-    path = project / "models" / "semantic" / "_metrics__funnel.yml"
-    content = path.read_text()
-    old = "          owner: Web Growth Lead\n"
-    assert old in content
-    path.write_text(content.replace(old, "          owner: Head of Web\n", 1))
-
-
 def replace_once(path: Path, old: str, new: str) -> None:
     content = path.read_text()
     assert content.count(old) == 1, old
     path.write_text(content.replace(old, new))
+
+
+def change_owner(project: Path) -> None:
+    """high_intent_sessions' owner (its config.meta.kpi)."""
+    path = project / "models" / "semantic" / "_metrics__funnel.yml"
+    content = path.read_text()
+    old = "          owner: Web Growth Lead\n"
+    assert content.index(old) > content.index("  - name: high_intent_sessions\n")
+    path.write_text(content.replace(old, "          owner: Head of Web\n", 1))
+
+
+def change_filter(project: Path) -> None:
+    """high_intent_sessions' filter: dbt 1.11 compares no metric filter for state:modified;
+    the metric's config.meta.definition (an alias of it) is what changes."""
+    replace_once(
+        project / "models" / "semantic" / "_metrics__funnel.yml",
+        "      {{ Dimension('funnel_day__event_type') }} = 'high_intent_session'\n",
+        "      {{ Dimension('funnel_day__event_type') }} = 'high_intent_session'\n"
+        "      and {{ Dimension('funnel_day__motion') }} <> 'partner'\n",
+    )
+
+
+def change_type_params(project: Path) -> None:
+    """churned_customers' type_params (an input metric, without a view of its own)."""
+    path = project / "models" / "semantic" / "_metrics__unit_economics.yml"
+    content = path.read_text()
+    metric = content.index("  - name: churned_customers\n")
+    old = "        name: churned_customer_count\n        fill_nulls_with: 0\n"
+    at = content.index(old, metric)
+    path.write_text(
+        content[:at] + "        name: churned_customer_count\n" + content[at + len(old) :]
+    )
 
 
 def change_tree_edge(project: Path) -> None:
@@ -239,15 +266,53 @@ def change_target(project: Path) -> None:
     path.write_text(content.replace(old, "meeting_held_rate,week,,inbound,0.75\n"))
 
 
+METRIC_VIEWS = {path.stem for path in (REPO_ROOT / "models" / "metrics").glob("*.sql")}
+# the tree models a tree edit must reach: the ones generated from vars.kpi_trees
+TREE_MODELS = {"tree_nodes", "tree_scopes", "tree_driver_paths", "tree_metric_values", "kpi_trees"}
+# The views each change must select, found by hand in the semantic layer: the changed
+# metric's own view and the views of the metrics computed from it, at any depth.
+HIGH_INTENT_SESSIONS_VIEWS = {"high_intent_sessions", "landing_page_conversion_rate"}
+CHURNED_CUSTOMERS_VIEWS = {
+    "logo_churn_rate",  # churned / customer-months
+    "customer_lifetime_months",  # customer-months / churned
+    "customer_lifetime_value",  # reads customer_lifetime_months
+    "ltv_to_cac",  # reads customer_lifetime_value
+}
+
+
 @pytest.mark.parametrize(
-    "change", [change_owner, change_tree_edge, change_target], ids=["owner", "tree", "target"]
+    ("change", "views", "reaches"),
+    [
+        (change_owner, HIGH_INTENT_SESSIONS_VIEWS, MARTS),
+        (change_filter, HIGH_INTENT_SESSIONS_VIEWS, MARTS),
+        (change_type_params, CHURNED_CUSTOMERS_VIEWS, MARTS),
+        (change_tree_edge, set(), MARTS | TREE_MODELS),
+        (change_target, set(), MARTS),
+    ],
+    ids=["owner", "filter", "type_params", "tree", "target"],
 )
-def test_a_changed_definition_selects_the_tree_and_the_decisions(
-    change: Any, parsed_state: Path, tmp_path: Path
+def test_a_changed_definition_selects_what_reads_it_and_no_other_view(
+    change: Any, views: set[str], reaches: set[str], parsed_state: Path, tmp_path: Path
 ) -> None:
     selected = modified_selection(tmp_path, parsed_state, change)
-    assert selected >= MARTS, selected
+    assert selected >= reaches, reaches - selected
+    assert selected & METRIC_VIEWS == views  # no other metric's view
     assert "stg_marketing__funnel_events" not in selected  # only what the change reaches
+
+
+def test_every_metric_aliases_its_definition_in_its_meta() -> None:
+    """state:modified sees a metric's type_params and filter only through
+    config.meta.definition, so it must be exactly them (a YAML alias)."""
+    checked = 0
+    for path in sorted((REPO_ROOT / "models" / "semantic").glob("_metrics__*.yml")):
+        for metric in yaml.safe_load(path.read_text())["metrics"]:
+            definition = metric.get("config", {}).get("meta", {}).get("definition")
+            expected = {"type_params": metric["type_params"]}
+            if "filter" in metric:
+                expected["filter"] = metric["filter"]
+            assert definition == expected, (path.name, metric["name"])
+            checked += 1
+    assert checked == 82
 
 
 # --------------------------------------------------------------------------- history
