@@ -2,10 +2,12 @@
     Every broken piece of a definition, one row each: the metrics' meta, the
     trees in vars.kpi_trees, their shape and sizes, the metric views, the
     targets and thresholds seeds (macros/validation/). Each rule has its own
-    named test (_definition_rules.yml), so one `dbt build` lists them all; every
-    model built from the definitions (metric views, the tree, the marts) waits
-    for those tests and is skipped when one fails. A row matching an unexpired
-    exception in seeds/kpi_rule_exceptions.csv is accepted, with its reason.
+    named test (_definition_rules.yml), so one `dbt build` lists them all; the
+    tree models and the marts wait for those tests and are skipped when one
+    fails. The metric views wait for the metric rules alone, checked by each view
+    on its own metrics (macros/validation/metric_view_rules.sql): this model
+    depends on every metric. A row matching an unexpired exception in
+    seeds/kpi_rule_exceptions.csv is accepted, with its reason.
 -#}
 {%- do kpi_tree.record_tree_lineage() %}
 {%- set targets = ref('kpi_targets') %}
