@@ -33,9 +33,9 @@
         ~ ' on meetings.contact_id = contacts.contact_id'
         ~ " where meetings.event_type = 'meeting_scheduled' order by 1"
     ).columns[0].values() -%}
-    {%- if days | length > var('incremental_days_listed_at_most') -%}
+    {%- if days | length > kpi_tree.typed_var('incremental_days_listed_at_most') -%}
         {{ log(this.identifier ~ ': ' ~ days | length ~ ' days touched, more than '
-            ~ var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
+            ~ kpi_tree.typed_var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
             ~ ' rebuilding every day', info=true) }}
         {{ return(none) }}
     {%- endif -%}
