@@ -118,9 +118,7 @@ def test_an_environment_variable_in_a_definition_is_refused_naming_it_and_the_fi
     value = f"value-of-{variable.lower()}-{uuid.uuid4().hex}"
     monkeypatch.setenv(variable, value)
     file, old, new, resource, field_path = FIELDS[field]
-    project = project_with_text(
-        tmp_path, file, old, new.format(call=ENVIRONMENT_READS[variable])
-    )
+    project = project_with_text(tmp_path, file, old, new.format(call=ENVIRONMENT_READS[variable]))
 
     exit_code, errors = check(project, capsys)
 

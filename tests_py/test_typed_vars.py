@@ -23,7 +23,7 @@ INJECTED_AMOUNT = "1 then null end, (select 42) as injected_col, case when true"
 HOSTILE = [
     # numbers
     pytest.param("max_plausible_amount_usd", INJECTED_AMOUNT, id="number-sql"),
-    pytest.param("staging_lookback_hours", "72; drop table kpi_marts.kpi_tree", id="number-statement"),
+    pytest.param("staging_lookback_hours", "72; drop table kpi_tree", id="number-statement"),
     pytest.param("kpi_status_tolerance", [0.05], id="number-list"),
     pytest.param("kpi_identity_tolerance", True, id="number-boolean"),
     pytest.param("kpi_trend_flat_band", float("nan"), id="number-nan"),

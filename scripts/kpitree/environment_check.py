@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 # dbt renders a value holding an expression or a statement; a comment renders to nothing.
 JINJA = re.compile(r"\{\{|\{%")
