@@ -27,7 +27,7 @@ SUPERSET_VENV := .venv-superset
 SUPERSET_PORT ?= 8088
 
 .PHONY: demo test install install-dev install-superset dashboards data build summary export \
-	publish lint sql-lint py-lint \
+	publish lint sql-lint py-lint check-definitions \
 	test-data build-duckdb-test build-postgres-test pytest test-postgres pytest-postgres clean
 
 ## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
@@ -85,7 +85,7 @@ data: install
 
 # The demo (and the test builds) replace their raw data wholesale, so they rebuild
 # the incremental staging from scratch; a production schedule runs plain `dbt build`.
-build: install
+build: install check-definitions
 	$(DBT) build --full-refresh
 
 summary: install
@@ -105,7 +105,12 @@ export: install
 publish: install
 	$(BIN)/python scripts/publish_duckdb.py --destination $(PUBLISH_TO)
 
-lint: sql-lint py-lint
+lint: check-definitions sql-lint py-lint
+
+## check-definitions: refuse Jinja (env_var, ...) in the text of definitions (descriptions,
+## labels, meta, vars.kpi_trees): dbt would render it into tables before any macro runs
+check-definitions: install
+	$(BIN)/python scripts/check_definitions.py
 
 # Linted against an empty DuckDB file: is_incremental() renders as on a fresh
 # clone, whatever the dev warehouse holds, so local and CI lint the same SQL.
@@ -122,10 +127,10 @@ test-data: install-dev
 	$(BIN)/python scripts/generate_demo_data.py --events $(TEST_EVENTS) --seed $(DEMO_SEED) \
 		--output-dir $(TEST_RAW_DIR) --quiet
 
-build-duckdb-test: test-data
+build-duckdb-test: test-data check-definitions
 	KPI_RAW_DIR=$(TEST_RAW_DIR) KPI_DUCKDB_PATH=$(TEST_DUCKDB) $(DBT) build --target duckdb --full-refresh
 
-build-postgres-test: test-data
+build-postgres-test: test-data check-definitions
 	$(BIN)/python scripts/load_raw_to_postgres.py --input-dir $(TEST_RAW_DIR) --mode replace
 	$(DBT) build --target postgres --full-refresh
 

@@ -36,7 +36,7 @@ final as (
     select * from totals
     where
         abs(attributed - parent_gap)
-        > {{ var('kpi_identity_tolerance') }}
+        > {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
         * greatest(abs(parent_actual), abs(parent_target), 1)
 
 )

@@ -31,7 +31,7 @@ final as (
         target_entered is not null
         and target_cascaded is not null
         and abs(target_entered - target_cascaded)
-        > {{ var('kpi_target_cascade_tolerance') }} * abs(target_cascaded)
+        > {{ kpi_tree.typed_var('kpi_target_cascade_tolerance') }} * abs(target_cascaded)
 
 )
 

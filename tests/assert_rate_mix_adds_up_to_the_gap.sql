@@ -41,7 +41,8 @@ final as (
         and subgroups_without_base = 0
         and node_actual is not null
         and abs(attributed - (node_actual - node_target))
-        > {{ var('kpi_identity_tolerance') }} * greatest(abs(node_actual), abs(node_target), 1)
+        > {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
+        * greatest(abs(node_actual), abs(node_target), 1)
 
 )
 

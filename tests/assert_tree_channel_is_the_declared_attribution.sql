@@ -5,7 +5,7 @@
     quarantined) the declared model's channel must be the funnel's: a row here
     is an opportunity the tree counts under another channel than declared.
 -#}
-{%- set declared = var('kpi_tree_attribution_model') %}
+{%- set declared = kpi_tree.typed_var('kpi_tree_attribution_model') %}
 {%- if declared not in ['first_touch', 'last_touch'] %}
     {{ exceptions.raise_compiler_error(
         "var kpi_tree_attribution_model is '" ~ declared ~ "': the tree places each "

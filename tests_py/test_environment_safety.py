@@ -1,5 +1,6 @@
-"""Values from the environment: a secret stays in the profile, and a folder or schema name
-from a variable is data, never SQL."""
+"""Values from the environment: a secret stays in the profile, nothing from the environment
+reaches a definition (scripts/check_definitions.py), and a folder or schema name from a
+variable is data, never SQL."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 from harness import close_duckdb_handles, copy_project, load_script, run_dbt
 
@@ -30,19 +32,11 @@ def files_containing(folder: Path, text: str) -> list[Path]:
     ]
 
 
-def test_a_secret_in_a_metric_description_fails_parsing_and_leaks_nowhere(tmp_path: Path) -> None:
+def test_a_dbt_env_secret_in_a_metric_description_fails_parsing_and_leaks_nowhere(
+    tmp_path: Path,
+) -> None:
     secret = f"s3cret-{uuid.uuid4().hex}"
-    env = {
-        "KPI_DUCKDB_PATH": str(tmp_path / "kpi.duckdb"),
-        "DBT_ENV_SECRET_PG_PASSWORD": secret,
-        "KPI_TEST_PLAIN_VALUE": secret,
-    }
-    # A plain variable in a description is rendered into the manifest: the leak the
-    # DBT_ENV_SECRET_ prefix prevents.
-    plain = project_with_description(tmp_path / "plain", "{{ env_var('KPI_TEST_PLAIN_VALUE') }}")
-    run_dbt(["parse"], env, tmp_path / "plain-target", project_dir=plain)
-    assert files_containing(tmp_path / "plain-target", secret)
-
+    env = {"KPI_DUCKDB_PATH": str(tmp_path / "kpi.duckdb"), "DBT_ENV_SECRET_PG_PASSWORD": secret}
     project = project_with_description(
         tmp_path / "secret", "Pipeline {{ env_var('DBT_ENV_SECRET_PG_PASSWORD') }}"
     )
@@ -53,6 +47,141 @@ def test_a_secret_in_a_metric_description_fails_parsing_and_leaks_nowhere(tmp_pa
     assert "DBT_ENV_SECRET_PG_PASSWORD" in str(result.exception)
     assert target.exists()
     assert files_containing(target, secret) == []
+
+
+# Any variable, not only DBT_ENV_SECRET_*: dbt renders these before a macro can look, so
+# scripts/check_definitions.py (make build, make lint and the test builds run it first)
+# reads the raw files. Each field that lands in a table, each way of writing the call.
+ENVIRONMENT_READS = {
+    "PGPASSWORD": '{{ env_var("PGPASSWORD") }}',
+    "AWS_SECRET_ACCESS_KEY": '{{ env_var("AWS_SECRET_ACCESS_KEY", "none") | upper }}',
+    "HOME": '{{- env_var( "HOME" ) -}}',
+}
+FIELDS = {
+    # field: (file, the raw text replaced, its replacement with {call}, resource, field)
+    "description": (
+        METRICS_FILE,
+        "the qualified stage in the period. The outcome the inbound tree explains.",
+        "the qualified stage in the period. {call}",
+        "metric 'pipeline_created'",
+        "description",
+    ),
+    "label": (
+        METRICS_FILE,
+        "    label: Pipeline created\n",
+        "    label: 'Pipeline {call}'\n",
+        "metric 'pipeline_created'",
+        "label",
+    ),
+    "meta_owner": (
+        METRICS_FILE,
+        "          owner: Chief Marketing Officer\n",
+        "          owner: '{call}'\n",
+        "metric 'pipeline_created'",
+        "config.meta.kpi.owner",
+    ),
+    "tree_label": (
+        Path("dbt_project.yml"),
+        "      label: Inbound demand capture\n",
+        "      label: 'Inbound {call}'\n",
+        "tree 'inbound'",
+        "label",
+    ),
+}
+
+
+def project_with_text(tmp_path: Path, file: Path, old: str, new: str) -> Path:
+    """A copy of the project with the first occurrence of a raw text of one file replaced
+    (YAML as written)."""
+    project = copy_project(tmp_path / "project")
+    text = (project / file).read_text()
+    assert old in text, f"{old!r} is not in {file}"
+    (project / file).write_text(text.replace(old, new, 1))
+    return project
+
+
+def check(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    checker = load_script("check_definitions")
+    exit_code = checker.main(["--project-dir", str(project)])
+    return exit_code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("variable", ENVIRONMENT_READS)
+def test_an_environment_variable_in_a_definition_is_refused_naming_it_and_the_field(
+    variable: str,
+    field: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    value = f"value-of-{variable.lower()}-{uuid.uuid4().hex}"
+    monkeypatch.setenv(variable, value)
+    file, old, new, resource, field_path = FIELDS[field]
+    project = project_with_text(tmp_path, file, old, new.format(call=ENVIRONMENT_READS[variable]))
+
+    exit_code, errors = check(project, capsys)
+
+    assert exit_code == 1
+    assert f"{resource}, field {field_path} ({file})" in errors
+    assert f"env_var('{variable}')" in errors
+    assert value not in errors
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        pytest.param(
+            Path("models/marts/_marts__models.yml"),
+            "        description: Who is accountable for the tree.\n",
+            '        description: "Owner {{ target.user }}"\n',
+            "model 'kpi_trees', field columns[owner].description",
+            id="column-description-target",
+        ),
+        pytest.param(
+            Path("models/semantic/_semantic_models.yml"),
+            "      Daily funnel facts by motion, channel, account segment and region, and event",
+            "      {% set x = env_var('HOME') %}{{ x }} Daily funnel facts by motion, channel,"
+            " account segment and region, and event",
+            "semantic model 'funnel_days', field description",
+            id="semantic-model-statement",
+        ),
+        pytest.param(
+            Path("dbt_project.yml"),
+            "  motions: [inbound, abm, partner, product_led]\n",
+            "  motions: [inbound, \"{{ env_var('HOME') }}\"]\n",
+            "var 'motions', field [1]",
+            id="vocabulary-var",
+        ),
+    ],
+)
+def test_jinja_anywhere_in_a_text_that_lands_in_a_table_is_refused(
+    file: Path,
+    old: str,
+    new: str,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not only env_var: target, statements, a var rendered from the environment."""
+    exit_code, errors = check(project_with_text(tmp_path, file, old, new), capsys)
+    assert exit_code == 1
+    assert expected in errors
+
+
+def test_the_project_as_shipped_and_doc_blocks_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_project(tmp_path / "shipped")
+    assert check(project, capsys) == (0, "")
+    documented = project_with_text(
+        tmp_path / "documented",
+        METRICS_FILE,
+        "the qualified stage in the period. The outcome the inbound tree explains.",
+        "the qualified stage in the period. {{ doc('pipeline_created') }}",
+    )
+    exit_code, errors = check(documented, capsys)
+    assert (exit_code, errors) == (0, ""), errors
 
 
 def test_a_raw_folder_with_quotes_and_braces_is_read_as_a_path(tmp_path: Path) -> None:

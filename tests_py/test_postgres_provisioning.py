@@ -161,6 +161,119 @@ def test_provisioning_again_applies_a_changed_password_and_takes_privileges_away
     assert members == [(0,)]
 
 
+def bootstrap_superuser() -> str:
+    """The role that owns the cluster (postgres on Debian and in the throwaway server)."""
+    return str(query("select rolname from pg_roles where oid = 10")[0][0])
+
+
+def test_provisioning_again_revokes_every_membership_and_attribute_granted_by_mistake(
+    names: dict[str, str],
+) -> None:
+    """Whatever an admin granted by mistake (attributes, memberships direct, through
+    another role, or recorded under another grantor, and a privilege on a setting), the
+    next run of the admin step leaves the login exactly what the README documents."""
+    suffix = names["suffix"]
+    login, password = f"kpi_test_login_{suffix}", "secret 'pw'"
+    database = f"kpi_test_db_{suffix}"
+    settings = Provisioning(login, password, database, names["reader"])
+    provision(settings, admin())
+    creator, middle, grantor = (f"kpi_test_{kind}_{suffix}" for kind in ("cr", "mid", "gr"))
+    mistakes = [
+        "alter role {login} createrole createdb",
+        "grant {superuser} to {login}",
+        "create role {creator} createrole",
+        "grant {creator} to {login}",
+        "grant pg_write_all_data to {login}",
+        # a membership through another role, and one recorded under another grantor
+        "create role {middle}",
+        "grant pg_execute_server_program to {middle}",
+        "grant {middle} to {login}",
+        "create role {grantor}",
+        "grant pg_read_server_files to {grantor} with admin option",
+        "grant pg_read_server_files to {login} granted by {grantor}",
+        # alter system on archive_command runs programs as the server's OS user
+        "grant alter system on parameter archive_command to {login}",
+    ]
+    identifiers = {
+        "login": login, "superuser": bootstrap_superuser(), "creator": creator,
+        "middle": middle, "grantor": grantor,
+    }  # fmt: skip
+    connection = pg_admin_connect()
+    try:
+        with connection.cursor() as cursor:
+            for statement in mistakes:
+                cursor.execute(
+                    sql.SQL(statement).format(
+                        **{key: sql.Identifier(value) for key, value in identifiers.items()}
+                    )
+                )
+    finally:
+        connection.close()
+    assert len(memberships(login)) == 5
+    assert role_flags(login) == (True, False, True)
+
+    provision(settings, admin())
+
+    assert memberships(login) == []
+    for role in (bootstrap_superuser(), creator, "pg_write_all_data",
+                 "pg_execute_server_program", "pg_read_server_files"):  # fmt: skip
+        assert query("select pg_has_role(%s, %s, 'member')", login, role) == [(False,)], role
+    assert query(
+        "select rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls "
+        "from pg_roles where rolname = %s",
+        login,
+    ) == [(True, False, False, False, False, False)]
+    connection = psycopg2.connect(
+        **{**pg_admin_settings(), "user": login, "password": password, "dbname": database},
+        connect_timeout=5,
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            denied = [
+                sql.SQL("set role {}").format(sql.Identifier(bootstrap_superuser())),
+                sql.SQL("set role {}").format(sql.Identifier(creator)),
+                sql.SQL("copy (select 1) to program 'true'"),
+                sql.SQL("select pg_read_file('/etc/hostname')"),
+                sql.SQL("alter system set archive_command = 'true'"),
+                sql.SQL("create role {}").format(sql.Identifier(f"kpi_test_escalation_{suffix}")),
+                sql.SQL("create database {}").format(sql.Identifier(f"kpi_test_other_{suffix}")),
+            ]
+            for statement in denied:
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cursor.execute(statement)
+            # what the login is documented to do: build in its database, grant the reader
+            schema = sql.Identifier(f"kpi_test_schema_{suffix}")
+            cursor.execute(sql.SQL("create schema {}").format(schema))
+            cursor.execute(sql.SQL("create table {}.facts as select 42 as answer").format(schema))
+            cursor.execute(
+                sql.SQL("grant usage on schema {} to {}").format(
+                    schema, sql.Identifier(names["reader"])
+                )
+            )
+            cursor.execute(
+                sql.SQL("grant select on {}.facts to {}").format(
+                    schema, sql.Identifier(names["reader"])
+                )
+            )
+            cursor.execute(sql.SQL("select answer from {}.facts").format(schema))
+            assert cursor.fetchall() == [(42,)]
+    finally:
+        connection.close()
+
+
+def memberships(login: str) -> list[str]:
+    """The roles login is a direct member of, one entry per grant."""
+    rows = query(
+        "select granted.rolname from pg_auth_members as membership "
+        "join pg_roles as granted on membership.roleid = granted.oid "
+        "join pg_roles as member on membership.member = member.oid "
+        "where member.rolname = %s order by 1",
+        login,
+    )
+    return [name for (name,) in rows]
+
+
 def test_provisioning_refuses_to_demote_a_superuser(names: dict[str, str]) -> None:
     superuser = pg_admin_settings()["user"]
     settings = Provisioning(superuser, "whatever", f"kpi_test_db_{names['suffix']}", "bi_reader")

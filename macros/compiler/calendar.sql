@@ -23,7 +23,7 @@
 
 {% macro default_grains() -%}
     {#- The grains of a metric view unless it names its own: var('metric_view_grains'). -#}
-    {{ return(var('metric_view_grains', kpi_tree.standard_grains())) }}
+    {{ return(kpi_tree.typed_var('metric_view_grains')) }}
 {%- endmacro %}
 
 
@@ -40,7 +40,7 @@
     {#- The model the calendar comes from: var('metric_time_spine') (default
         metricflow_time_spine, MetricFlow's usual name); none when the var is set
         to none (the calendar then comes from the data alone). -#}
-    {{ return(var('metric_time_spine', 'metricflow_time_spine')) }}
+    {{ return(kpi_tree.typed_var('metric_time_spine')) }}
 {%- endmacro %}
 
 
@@ -204,7 +204,7 @@
             ~ " to " ~ row[6] ~ "); cumulative metrics and offsets are computed on its days, so "
             ~ "extend the time spine to cover them"]) -%}
     {%- endfor -%}
-    {%- if errors and var('metric_rows_outside_time_spine', 'error') == 'warn' -%}
+    {%- if errors and kpi_tree.typed_var('metric_rows_outside_time_spine') == 'warn' -%}
         {%- for metric_name, rule, detail in errors -%}
             {%- do exceptions.warn(kpi_tree.definition_error(metric_name, rule, detail)) -%}
         {%- endfor -%}

@@ -87,7 +87,7 @@
     {%- if spine_model -%}
         {%- do ref(spine_model) -%}
     {%- endif -%}
-    {%- for model_name in var('metric_views_depend_on', []) -%}
+    {%- for model_name in kpi_tree.typed_var('metric_views_depend_on') -%}
         {%- do ref(model_name) -%}
     {%- endfor -%}
 {%- endmacro %}
@@ -97,7 +97,8 @@
     {#- A metric's breakdowns: its config.meta.breakdowns, else var('metric_view_breakdowns')
         (default: the total only). Each is a list of group-by names. -#}
     {%- set declared = (node.config.meta or {}).get('breakdowns') -%}
-    {{ return(declared if declared is not none else var('metric_view_breakdowns', [[]])) }}
+    {{ return(declared if declared is not none
+        else kpi_tree.typed_var('metric_view_breakdowns')) }}
 {%- endmacro %}
 
 

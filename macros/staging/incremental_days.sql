@@ -9,8 +9,10 @@
         None: every day (a full build, or the account list changed: segments and regions
         of old events may have moved). Otherwise the list of dates to rebuild: the days of
         every valid version (old and new) of each event restaged since this model last
-        ran, and the days of the meetings scheduled by a contact whose demo requests
-        changed (their speed to lead). An empty list: nothing changed. More days than
+        ran, the days of the meetings scheduled by a contact whose demo requests
+        changed (their speed to lead), and the days of the creation, qualification and
+        close events of an opportunity with a changed event (which of them counts may
+        move: int_opportunity_events_ranked). An empty list: nothing changed. More days than
         var incremental_days_listed_at_most: none (every day, a full build's plan).
     -#}
     {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
@@ -21,7 +23,8 @@
     {%- set days = run_query(
         'with changed_keys as (select source_system, event_id from ' ~ events
         ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(last_run) ~ '), '
-        ~ 'versions as (select versions.occurred_at, versions.contact_id, versions.event_type'
+        ~ 'versions as (select versions.occurred_at, versions.contact_id, versions.event_type,'
+        ~ ' versions.opportunity_id'
         ~ ' from ' ~ ref('base_marketing__funnel_events') ~ ' as versions'
         ~ ' inner join changed_keys on versions.source_system = changed_keys.source_system'
         ~ ' and versions.event_id = changed_keys.event_id'
@@ -31,11 +34,14 @@
         ~ ' inner join (select distinct contact_id from versions'
         ~ " where event_type = 'demo_request') as contacts"
         ~ ' on meetings.contact_id = contacts.contact_id'
-        ~ " where meetings.event_type = 'meeting_scheduled' order by 1"
+        ~ " where meetings.event_type = 'meeting_scheduled' "
+        ~ 'union select ranked.occurred_date from ' ~ ref('int_opportunity_events_ranked')
+        ~ ' as ranked inner join (select distinct opportunity_id from versions) as opportunities'
+        ~ ' on ranked.opportunity_id = opportunities.opportunity_id order by 1'
     ).columns[0].values() -%}
-    {%- if days | length > var('incremental_days_listed_at_most') -%}
+    {%- if days | length > kpi_tree.typed_var('incremental_days_listed_at_most') -%}
         {{ log(this.identifier ~ ': ' ~ days | length ~ ' days touched, more than '
-            ~ var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
+            ~ kpi_tree.typed_var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
             ~ ' rebuilding every day', info=true) }}
         {{ return(none) }}
     {%- endif -%}

@@ -30,7 +30,7 @@
 {% macro load_time() -%}
     {#- The time this build judges "the future" against: var kpi_load_time when set (a
         test pins it), else when the run started, UTC. -#}
-    {%- set pinned = var('kpi_load_time', none) -%}
+    {%- set pinned = kpi_tree.typed_var('kpi_load_time') -%}
     {{ kpi_tree.timestamp_literal(pinned if pinned else run_started_at) }}
 {%- endmacro %}
 
@@ -93,7 +93,7 @@
     {%- if kpi_tree.is_zoned_type(data_type) or data_type == 'date' -%}
         {{ kpi_tree.to_utc_timestamp(column) }}
     {%- else -%}
-        {{ kpi_tree.naive_to_utc_timestamp(column, var('raw_timestamp_time_zone')) }}
+        {{ kpi_tree.naive_to_utc_timestamp(column, kpi_tree.typed_var('raw_timestamp_time_zone')) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -134,7 +134,7 @@
         {%- do rules.append(['negative_' ~ name, amount ~ ' < 0']) -%}
     {%- endif -%}
     {%- do rules.append(
-        ['implausible_' ~ name, 'abs(' ~ amount ~ ') > ' ~ var('max_plausible_amount_usd')]
+        ['implausible_' ~ name, 'abs(' ~ amount ~ ') > ' ~ kpi_tree.typed_var('max_plausible_amount_usd')]
     ) -%}
     {{ return(rules) }}
 {%- endmacro %}
@@ -182,7 +182,7 @@
     {%- if watermark is string -%}
         {%- set watermark = modules.datetime.datetime.fromisoformat(watermark) -%}
     {%- endif -%}
-    {%- set hours = var('staging_lookback_hours') -%}
+    {%- set hours = kpi_tree.typed_var('staging_lookback_hours') -%}
     {%- set reread_from = watermark - modules.datetime.timedelta(hours=hours) -%}
     {%- set prune_from = reread_from - modules.datetime.timedelta(days=1) -%}
     {%- set raw_type = types.get(column, 'timestamp with time zone') -%}

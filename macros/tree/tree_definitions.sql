@@ -147,7 +147,9 @@
         reach, as their labels between bars: '|channel|segment|segment,channel|'
         (a node's subgroup is one of its drill-downs when '|<breakdown>|' is in it). -#}
     {%- set labels = [] -%}
-    {%- for drill_down in kpi_tree.reachable_breakdowns(metric_name, var('kpi_drill_downs')) -%}
+    {%- for drill_down in kpi_tree.reachable_breakdowns(
+        metric_name, kpi_tree.typed_var('kpi_drill_downs')
+    ) -%}
         {%- do labels.append(drill_down | join(',')) -%}
     {%- endfor -%}
     {{ return('|' ~ labels | join('|') ~ '|') }}
@@ -334,7 +336,7 @@
     {#- The breakdowns the trees read: the total, by motion, and each drill-down
         of var('kpi_drill_downs') alone and within a motion. -#}
     {%- set breakdowns = [[], ['motion']] -%}
-    {%- for drill_down in var('kpi_drill_downs') -%}
+    {%- for drill_down in kpi_tree.typed_var('kpi_drill_downs') -%}
         {%- do breakdowns.append(drill_down | list) -%}
         {%- do breakdowns.append(['motion'] + drill_down | list) -%}
     {%- endfor -%}

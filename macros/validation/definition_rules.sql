@@ -120,7 +120,7 @@
     {%- set keys = kpi_tree.tree_keys() -%}
     {%- set trees = kpi_tree.tree_definitions() -%}
     {%- set tree_ids = trees | map(attribute='tree_id') | list -%}
-    {%- set motions = var('motions') + [keys.all_motions] -%}
+    {%- set motions = kpi_tree.typed_var('motions') + [keys.all_motions] -%}
     {%- set fix_where = " in dbt_project.yml, vars.kpi_trees." -%}
     {%- set violations = [] -%}
     {%- if var('kpi_trees', none) is not mapping -%}
@@ -179,10 +179,10 @@
                     node.metric_id, "combine is '" ~ node.combine ~ "'",
                     "use " ~ keys.combine | join(' or ') ~ where ~ ".nodes." ~ node.node_id)) -%}
             {%- endif -%}
-            {%- if node.motion is not none and node.motion not in var('motions') -%}
+            {%- if node.motion is not none and node.motion not in kpi_tree.typed_var('motions') -%}
                 {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
                     node.metric_id, "motion is '" ~ node.motion ~ "'",
-                    "use one of " ~ var('motions') | join(', ') ~ where ~ ".nodes." ~ node.node_id)) -%}
+                    "use one of " ~ kpi_tree.typed_var('motions') | join(', ') ~ where ~ ".nodes." ~ node.node_id)) -%}
             {%- elif node.motion is not none and tree.scope != [keys.all_motions] -%}
                 {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
                     node.metric_id, "node reads motion '" ~ node.motion ~ "' but the tree is evaluated for "

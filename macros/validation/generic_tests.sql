@@ -54,3 +54,11 @@ select
 from {{ model }}
 where is_broken
 {% endtest %}
+
+
+{% test no_rows_where(model, condition) %}
+{#- Returns every row where condition holds, one result per row: as a warning, its
+    count is the number of such rows. -#}
+select * from {{ model }}
+where {{ condition }}
+{% endtest %}

@@ -23,9 +23,9 @@
         'select metric_id, grain, period_start, motion, target from ' ~ targets_relation
     ).rows -%}
     {%- set re = modules.re -%}
-    {%- set calendar_start = kpi_tree.parse_date(var('kpi_calendar_start')) -%}
-    {%- set calendar_end = kpi_tree.parse_date(var('kpi_calendar_end')) -%}
-    {%- set motions = var('motions') + ['all'] -%}
+    {%- set calendar_start = kpi_tree.parse_date(kpi_tree.typed_var('kpi_calendar_start')) -%}
+    {%- set calendar_end = kpi_tree.parse_date(kpi_tree.typed_var('kpi_calendar_end')) -%}
+    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
     {%- set violations = [] -%}
     {%- set seen = {} -%}
     {%- for metric_id, grain, period_start, motion, target in rows -%}
@@ -56,7 +56,7 @@
                     ~ grain, "write the first day of the " ~ grain ~ " (weeks start on Monday)", metric_id, fix_where)) -%}
             {%- elif parsed > calendar_end or parsed < calendar_start -%}
                 {%- do violations.append(kpi_tree.target_violation('invalid_target_key', "period_start " ~ period_start ~ " is outside the calendar ("
-                    ~ var('kpi_calendar_start') ~ " to " ~ var('kpi_calendar_end') ~ ")",
+                    ~ kpi_tree.typed_var('kpi_calendar_start') ~ " to " ~ kpi_tree.typed_var('kpi_calendar_end') ~ ")",
                     "move the target into the calendar, or extend kpi_calendar_start / kpi_calendar_end", metric_id, fix_where)) -%}
             {%- endif -%}
         {%- endif -%}
@@ -139,7 +139,7 @@
         ~ rules_relation
     ).rows -%}
     {%- set re = modules.re -%}
-    {%- set motions = var('motions') + ['all'] -%}
+    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
     {%- set violations = [] -%}
     {%- set seen = [] -%}
     {%- for rule_id, metric_id, grain, motion, baseline, uplift, starts_on, ends_on in rows -%}

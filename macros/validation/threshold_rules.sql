@@ -19,7 +19,7 @@
         ~ thresholds_relation
     ).rows -%}
     {%- set re = modules.re -%}
-    {%- set motions = var('motions') + ['all'] -%}
+    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
     {%- set rules = ['pct_behind_target', 'consecutive_declines', 'below_benchmark_floor', 'above_benchmark_ceiling'] -%}
     {%- set violations = [] -%}
     {%- for threshold_id, metric_id, grain, motion, rule, threshold, periods, severity in rows -%}

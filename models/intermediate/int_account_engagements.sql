@@ -9,7 +9,7 @@
 -#}
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
-    unique_key='engagement_id',
+    unique_key=['source_system', 'engagement_id'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
@@ -39,6 +39,7 @@ final as (
 
     select
         engagements.engagement_id,
+        engagements.source_system,
         engagements.account_id,
         engagements.contact_id,
         engagements.engagement_type,

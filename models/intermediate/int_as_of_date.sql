@@ -3,7 +3,7 @@
     events dated in the future, occurred_in_future; the cap is a second guard).
     Periods after it are not started; the period holding it is in progress, and plans
     count only its elapsed days. -#}
-{%- set as_of_date = var('kpi_as_of_date') %}
+{%- set as_of_date = kpi_tree.typed_var('kpi_as_of_date') %}
 
 with
 

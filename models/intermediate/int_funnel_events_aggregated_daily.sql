@@ -4,6 +4,8 @@
     the staged events, so adding a metric never adds a scan of the events. Meetings
     scheduled also carry the hours since the contact's latest demo request at or
     before them (speed to lead), summed so that the average stays exact at any grain.
+    An opportunity's creation, qualification and close count once each, as
+    int_opportunity_events_ranked decides (its other such events are left out).
     Incremental: a run deletes and rebuilds only the days a change since its last run
     touches (macros/staging/incremental_days.sql); a full refresh gives the same table.
 -#}
@@ -19,10 +21,16 @@
 
 with
 
-funnel_events as (
+staged_funnel_events as (
 
     select * from {{ ref('stg_marketing__funnel_events') }}
     where {{ kpi_tree.days_filter('occurred_date', days) }}
+
+),
+
+opportunity_events as (
+
+    select * from {{ ref('int_opportunity_events_ranked') }}
 
 ),
 
@@ -41,6 +49,19 @@ accounts as (
 accounts_fingerprint as (
 
     select ({{ kpi_tree.accounts_fingerprint_query() }}) as accounts_fingerprint
+
+),
+
+-- every event once, but an opportunity's events beyond the one that counts
+funnel_events as (
+
+    select staged_funnel_events.*
+    from staged_funnel_events
+    left join opportunity_events
+        on
+            staged_funnel_events.source_system = opportunity_events.source_system
+            and staged_funnel_events.event_id = opportunity_events.event_id
+    where opportunity_events.is_counted is null or opportunity_events.is_counted
 
 ),
 

@@ -11,9 +11,9 @@
 
 with
 
-funnel_events as (
+opportunity_events as (
 
-    select * from {{ ref('stg_marketing__funnel_events') }}
+    select * from {{ ref('int_opportunity_events_ranked') }}
 
 ),
 
@@ -29,19 +29,19 @@ gross_margin_plan as (
 
 ),
 
+-- its earliest creation (int_opportunity_events_ranked)
 created as (
 
     select
         opportunity_id,
-        min(occurred_at) as created_at
+        occurred_at as created_at
 
-    from funnel_events
-    where event_type = 'opportunity_created'
-    group by 1
+    from opportunity_events
+    where milestone = 'created' and is_counted
 
 ),
 
--- an opportunity closes once; should the CRM send both outcomes, the later wins
+-- an opportunity closes once: the latest close counts (int_opportunity_events_ranked)
 closes as (
 
     select
@@ -53,14 +53,10 @@ closes as (
         occurred_date as closed_date,
         cast({{ dbt.date_trunc('month', 'occurred_date') }} as date) as closed_month,
         event_type = 'closed_won' as is_won,
-        cast(amount_usd as {{ kpi_tree.type_double() }}) as amount_usd,
-        row_number() over (
-            partition by opportunity_id
-            order by occurred_at desc, event_type desc
-        ) as close_rank
+        cast(amount_usd as {{ kpi_tree.type_double() }}) as amount_usd
 
-    from funnel_events
-    where event_type in ('closed_won', 'closed_lost')
+    from opportunity_events
+    where milestone = 'closed' and is_counted
 
 ),
 
@@ -97,7 +93,6 @@ final as (
         on closes.account_id = accounts.account_id
     left join gross_margin_plan
         on closes.closed_month = gross_margin_plan.month_start
-    where closes.close_rank = 1
 
 )
 

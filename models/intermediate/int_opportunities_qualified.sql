@@ -3,15 +3,16 @@
     pipeline each brought (its amount), on the day it qualified, with its
     account (with its segment and region), contact, motion and sourcing channel
     (the journey's first touch, docs/raw_data.md). As the funnel counts them: an
-    opportunity qualifies once, and a second qualification event would fail the
-    unique test on opportunity_id rather than count twice unseen.
+    opportunity qualifies once, on its earliest qualification event; later ones (a
+    second qualification, the same opportunity from another source system) are
+    listed in int_opportunity_events_ranked with their reason, never counted twice.
 -#}
 
 with
 
-funnel_events as (
+opportunity_events as (
 
-    select * from {{ ref('stg_marketing__funnel_events') }}
+    select * from {{ ref('int_opportunity_events_ranked') }}
 
 ),
 
@@ -33,8 +34,8 @@ qualified as (
         occurred_date,
         amount_usd
 
-    from funnel_events
-    where event_type = 'opportunity_qualified'
+    from opportunity_events
+    where milestone = 'qualified' and is_counted
 
 ),
 

@@ -7,7 +7,7 @@
 -#}
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
-    unique_key='product_event_id',
+    unique_key=['source_system', 'product_event_id'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
@@ -37,6 +37,7 @@ final as (
 
     select
         product_events.product_event_id,
+        product_events.source_system,
         product_events.user_id,
         product_events.account_id,
         'product_led' as motion,

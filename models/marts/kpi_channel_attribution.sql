@@ -7,6 +7,7 @@
     grain, period and channel. Every model adds up to the same pipeline in a
     period; the columns differ only in which channel gets it.
 -#}
+{%- set tree_attribution_model = kpi_tree.typed_var('kpi_tree_attribution_model') %}
 
 with
 
@@ -112,7 +113,7 @@ final as (
         grain,
         period_start,
         channel,
-        {{ kpi_tree.quote_string(var('kpi_tree_attribution_model')) }} as tree_attribution_model,
+        {{ kpi_tree.quote_string(tree_attribution_model) }} as tree_attribution_model,
         coalesce(tree_pipeline_usd, 0) as tree_pipeline_usd,
         coalesce(tree_opportunities, 0) as tree_opportunities,
         coalesce(first_touch_pipeline_usd, 0) as first_touch_pipeline_usd,

@@ -6,6 +6,8 @@
     progress, the pacing against the target prorated by elapsed days. Built
     only when every identity holds (tree_identities).
 -#}
+{%- set status_tolerance = kpi_tree.typed_var('kpi_status_tolerance') %}
+{%- set trend_flat_band = kpi_tree.typed_var('kpi_trend_flat_band') %}
 -- depends_on: {{ ref('tree_identities') }}
 
 with
@@ -193,8 +195,8 @@ final as (
             when pacing_target = 0 and actual = 0 then 'on_track'
             when pacing_target = 0 and direction_sign * actual > 0 then 'ahead'
             when pacing_target = 0 then 'behind'
-            when performance_vs_target > {{ var('kpi_status_tolerance') }} then 'ahead'
-            when performance_vs_target < -{{ var('kpi_status_tolerance') }} then 'behind'
+            when performance_vs_target > {{ status_tolerance }} then 'ahead'
+            when performance_vs_target < -{{ status_tolerance }} then 'behind'
             else 'on_track'
         end as status,
         case
@@ -203,8 +205,8 @@ final as (
             -- from zero, any move is beyond the band
             when previous_actual = 0
                 then case when direction_sign * projected_actual > 0 then 'better' else 'worse' end
-            when directed_change_vs_previous > {{ var('kpi_trend_flat_band') }} then 'better'
-            when directed_change_vs_previous < -{{ var('kpi_trend_flat_band') }} then 'worse'
+            when directed_change_vs_previous > {{ trend_flat_band }} then 'better'
+            when directed_change_vs_previous < -{{ trend_flat_band }} then 'worse'
             else 'flat'
         end as trend,
         previous_actual,

@@ -248,7 +248,7 @@ unexplained as (
     from implied
     where
         abs(implied_parent_target - parent_target)
-        > {{ var('kpi_identity_tolerance') }} * abs(parent_target)
+        > {{ kpi_tree.typed_var('kpi_identity_tolerance') }} * abs(parent_target)
 
 ),
 

@@ -89,7 +89,7 @@ final as (
 
     select
         *,
-        abs(actual - combined) > {{ var('kpi_identity_tolerance') }}
+        abs(actual - combined) > {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
         * greatest(abs(actual), abs(combined)) as is_broken
 
     from identities

@@ -12,6 +12,6 @@
 {{ kpi_tree.metric_query(
     kpi_tree.tree_metric_names(),
     kpi_tree.tree_breakdowns(),
-    var('kpi_tree_grains'),
+    kpi_tree.typed_var('kpi_tree_grains'),
 ) }}
 {%- endif %}

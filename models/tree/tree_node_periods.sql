@@ -123,7 +123,9 @@ spine as (
     from node_members
     cross join reporting_periods
     cross join as_of
-    where reporting_periods.grain in ({{ kpi_tree.sql_string_list(var('kpi_tree_grains')) }})
+    where reporting_periods.grain in (
+        {{ kpi_tree.sql_string_list(kpi_tree.typed_var('kpi_tree_grains')) }}
+    )
 
 ),
 

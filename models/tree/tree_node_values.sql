@@ -7,7 +7,7 @@
     A count or amount driver with no data where its parent has some reads its
     fill_nulls_with (0) there, so the identities and attribution see it.
 -#}
-{%- set drill_downs = var('kpi_drill_downs') %}
+{%- set drill_downs = kpi_tree.typed_var('kpi_drill_downs') %}
 
 with
 

@@ -266,7 +266,8 @@ metric_targets as (
     group by 1, 2, 3, 4
     having
         max(target) - min(target)
-        <= {{ var('kpi_identity_tolerance') }} * greatest(abs(max(target)), abs(min(target)))
+        <= {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
+        * greatest(abs(max(target)), abs(min(target)))
 
 ),
 

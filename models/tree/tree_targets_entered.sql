@@ -16,7 +16,7 @@
         other grain whose targets cover every day of the period.
 -#}
 {%- set motion_rows = [{'motion': 'all', 'is_total': true}] %}
-{%- for motion in var('motions') %}
+{%- for motion in kpi_tree.typed_var('motions') %}
     {%- do motion_rows.append({'motion': motion, 'is_total': false}) %}
 {%- endfor %}
 

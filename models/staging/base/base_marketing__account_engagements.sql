@@ -57,7 +57,7 @@ final as (
             ['occurred_in_future', 'occurred_at > ' ~ kpi_tree.load_time()],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_engagement_type',
-                kpi_tree.not_in_vocabulary('engagement_type', var('engagement_types'))],
+                kpi_tree.not_in_vocabulary('engagement_type', kpi_tree.typed_var('engagement_types'))],
             ['occurred_after_ingestion', 'occurred_at > ingested_at'],
         ]) }} as rejection_reason,
         {{ kpi_tree.staged_at() }} as staged_at

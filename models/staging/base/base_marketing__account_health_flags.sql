@@ -54,7 +54,7 @@ final as (
             ['missing_ingested_at', 'ingested_at is null'],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_status',
-                kpi_tree.not_in_vocabulary('status', var('account_health_statuses'))],
+                kpi_tree.not_in_vocabulary('status', kpi_tree.typed_var('account_health_statuses'))],
         ]) }} as rejection_reason,
         {{ kpi_tree.staged_at() }} as staged_at
 

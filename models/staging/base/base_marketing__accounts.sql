@@ -30,8 +30,8 @@ classified as (
         *,
         {{ kpi_tree.first_rule_broken([
             ['missing_account_id', 'account_id is null'],
-            ['unknown_segment', kpi_tree.not_in_vocabulary('segment', var('segments'))],
-            ['unknown_region', kpi_tree.not_in_vocabulary('region', var('regions'))],
+            ['unknown_segment', kpi_tree.not_in_vocabulary('segment', kpi_tree.typed_var('segments'))],
+            ['unknown_region', kpi_tree.not_in_vocabulary('region', kpi_tree.typed_var('regions'))],
         ]) }} as row_reason
 
     from normalised

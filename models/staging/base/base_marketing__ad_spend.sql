@@ -36,8 +36,8 @@ classified as (
         *,
         {{ kpi_tree.first_rule_broken([
             ['missing_spend_date', 'spend_date is null'],
-            ['unknown_channel', kpi_tree.not_in_vocabulary('channel', var('channels'))],
-            ['unknown_motion', kpi_tree.not_in_vocabulary('motion', var('motions'))],
+            ['unknown_channel', kpi_tree.not_in_vocabulary('channel', kpi_tree.typed_var('channels'))],
+            ['unknown_motion', kpi_tree.not_in_vocabulary('motion', kpi_tree.typed_var('motions'))],
             ['missing_spend', 'raw_spend is null'],
         ] + kpi_tree.amount_rules('spend_usd', 'raw_spend', 'spend')) }} as row_reason
 

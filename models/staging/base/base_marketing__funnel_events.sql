@@ -65,13 +65,13 @@ final as (
             ['occurred_in_future', 'occurred_at > ' ~ kpi_tree.load_time()],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_event_type',
-                kpi_tree.not_in_vocabulary('event_type', var('funnel_event_types'))],
-            ['unknown_motion', kpi_tree.not_in_vocabulary('motion', var('motions'))],
-            ['unknown_channel', kpi_tree.not_in_vocabulary('channel', var('channels'))],
+                kpi_tree.not_in_vocabulary('event_type', kpi_tree.typed_var('funnel_event_types'))],
+            ['unknown_motion', kpi_tree.not_in_vocabulary('motion', kpi_tree.typed_var('motions'))],
+            ['unknown_channel', kpi_tree.not_in_vocabulary('channel', kpi_tree.typed_var('channels'))],
         ] + kpi_tree.amount_rules('amount_usd', 'raw_amount') + [
             ['missing_amount',
                 'amount_usd is null and event_type in ('
-                ~ kpi_tree.sql_string_list(var('amount_event_types')) ~ ')'],
+                ~ kpi_tree.sql_string_list(kpi_tree.typed_var('amount_event_types')) ~ ')'],
             ['unsupported_currency', "amount_usd is not null and coalesce(currency, '') != 'USD'"],
             ['occurred_after_ingestion', 'occurred_at > ingested_at'],
         ]) }} as rejection_reason,

@@ -54,7 +54,7 @@ final as (
             ['missing_ingested_at', 'ingested_at is null'],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_persona',
-                kpi_tree.not_in_vocabulary('persona', var('attendee_personas'))],
+                kpi_tree.not_in_vocabulary('persona', kpi_tree.typed_var('attendee_personas'))],
         ]) }} as rejection_reason,
         {{ kpi_tree.staged_at() }} as staged_at
 

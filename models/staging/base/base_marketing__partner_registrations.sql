@@ -55,7 +55,7 @@ final as (
             ['occurred_in_future', 'registered_at > ' ~ kpi_tree.load_time()],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_status',
-                kpi_tree.not_in_vocabulary('status', var('partner_registration_statuses'))],
+                kpi_tree.not_in_vocabulary('status', kpi_tree.typed_var('partner_registration_statuses'))],
             ['decided_before_registration', 'decided_at < registered_at'],
             ['occurred_after_ingestion', 'registered_at > ingested_at'],
         ]) }} as rejection_reason,

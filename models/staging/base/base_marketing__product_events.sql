@@ -59,9 +59,9 @@ final as (
             ['occurred_in_future', 'occurred_at > ' ~ kpi_tree.load_time()],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_event_type',
-                kpi_tree.not_in_vocabulary('event_type', var('product_event_types'))],
+                kpi_tree.not_in_vocabulary('event_type', kpi_tree.typed_var('product_event_types'))],
             ['unknown_channel',
-                kpi_tree.not_in_vocabulary('channel', var('channels'))],
+                kpi_tree.not_in_vocabulary('channel', kpi_tree.typed_var('channels'))],
             ['occurred_after_ingestion', 'occurred_at > ingested_at'],
         ]) }} as rejection_reason,
         {{ kpi_tree.staged_at() }} as staged_at

@@ -57,7 +57,7 @@ final as (
             ['missing_ingested_at', 'ingested_at is null'],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_change_type',
-                kpi_tree.not_in_vocabulary('change_type', var('subscription_change_types'))],
+                kpi_tree.not_in_vocabulary('change_type', kpi_tree.typed_var('subscription_change_types'))],
             ['missing_arr_change', 'arr_change_usd is null'],
         ] + kpi_tree.amount_rules(
             'arr_change_usd', 'raw_arr_change', 'arr_change', signed=true

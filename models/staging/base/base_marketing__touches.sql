@@ -57,7 +57,7 @@ final as (
             ['occurred_in_future', 'touched_at > ' ~ kpi_tree.load_time()],
             ['ingested_in_future', 'ingested_at > ' ~ kpi_tree.load_time()],
             ['unknown_channel',
-                kpi_tree.not_in_vocabulary('channel', var('channels'))],
+                kpi_tree.not_in_vocabulary('channel', kpi_tree.typed_var('channels'))],
             ['occurred_after_ingestion', 'touched_at > ingested_at'],
         ]) }} as rejection_reason,
         {{ kpi_tree.staged_at() }} as staged_at
