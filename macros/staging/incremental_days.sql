@@ -18,11 +18,13 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set events = ref('stg_marketing__funnel_events') -%}
+    {%- set versions = ref('base_marketing__funnel_events') -%}
     {%- set days = run_query(
-        'with changed_keys as (select source_system, event_id from ' ~ events
-        ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(last_run) ~ '), '
+        'with changed_keys as (select distinct source_system, event_id from ' ~ versions
+        ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(last_run)
+        ~ ' and rejection_reason is null), '
         ~ 'versions as (select versions.occurred_at, versions.contact_id, versions.event_type'
-        ~ ' from ' ~ ref('base_marketing__funnel_events') ~ ' as versions'
+        ~ ' from ' ~ versions ~ ' as versions'
         ~ ' inner join changed_keys on versions.source_system = changed_keys.source_system'
         ~ ' and versions.event_id = changed_keys.event_id'
         ~ ' where versions.rejection_reason is null) '
