@@ -48,7 +48,7 @@ FOLDER_PREFIXES = {
 # (grouping sets) and checked in the compiler's parity suites; the tree's values compile
 # the same SQL in tree_metric_values, whose key is tested on every build.
 GENERATED_VIEWS = "metrics"
-KEY_TESTS = {"unique", "unique_combination_of_columns"}
+KEY_TESTS = {"unique", "unique_combination_of_columns", "staged_as_declared"}
 
 
 @pytest.fixture(scope="module")

@@ -623,7 +623,8 @@ select * from final
     {#-
         The restage strategy of base_ models (restaged_rows_sql makes the rows): in one
         transaction, delete the live rejected rows of the changed buckets (the markers'),
-        delete every live valid version of the touched keys, set the changed buckets' new
+        delete every live valid version of the touched keys (their versions and retractions
+        are in the new rows), set the changed buckets' new
         fingerprint on their live rows, and insert the new rows (not the markers).
     -#}
     {%- set target = arg_dict['target_relation'] -%}
@@ -647,7 +648,6 @@ select * from final
             select 1 from {{ temp }} as restaged
             where
                 restaged.staged_at is not null
-                and restaged.retracted_at is null
                 and restaged.rejection_reason is null
                 and {{ kpi_tree.columns_equal(key, 'restaged', target) }}
         );
