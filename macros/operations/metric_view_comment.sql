@@ -6,13 +6,25 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set facts = kpi_tree.metric_facts(this.identifier) -%}
-    {%- if not facts.exists -%}
+    {%- set text = kpi_tree.metric_view_comment_text() -%}
+    {%- if text is none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set text = facts.label ~ ': ' ~ (facts.description | replace('\n', ' ') | trim)
+    {#- the fingerprint of the view's definition last: stable_view keeps an unchanged view -#}
+    {{ kpi_tree.comment_on_view(this, text ~ ' (definition '
+        ~ kpi_tree.view_definition_fingerprint(sql) ~ ')') }}
+{%- endmacro %}
+
+
+{% macro metric_view_comment_text() -%}
+    {#- The comment of this metric view: its metric's label, definition, unit, direction,
+        owner and layer, and how to read it; none for a view of no metric. -#}
+    {%- set facts = kpi_tree.metric_facts(this.identifier) -%}
+    {%- if not facts.exists -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(facts.label ~ ': ' ~ (facts.description | replace('\n', ' ') | trim)
         ~ ' Unit: ' ~ (facts.unit or 'n/a') ~ ', ' ~ ((facts.direction or 'n/a') | replace('_', ' '))
         ~ '; owner: ' ~ (facts.owner or 'n/a') ~ '; layer: ' ~ (facts.layer or 'n/a')
-        ~ '. One row per grain, period and breakdown member: filter on breakdown.' -%}
-    {{ kpi_tree.comment_on_view(this, text) }}
+        ~ '. One row per grain, period and breakdown member: filter on breakdown.') }}
 {%- endmacro %}

@@ -1,75 +1,107 @@
 {#-
-    Incremental daily aggregates over the staged funnel events: a run rebuilds only the
-    days a change since its last run can touch, and deletes them first (pre_hook), so a
-    day whose events all moved away is emptied too.
+    Incremental daily aggregates: a run rebuilds only what a change since its last run
+    can touch (the funnel aggregate's groups; the customer base's days from the first
+    one touched), and deletes it first (pre_hook), so a group whose events all moved away
+    is emptied too.
 -#}
 
-{% macro funnel_days_to_rebuild() -%}
+{% macro funnel_groups_to_rebuild(last_run) -%}
     {#-
-        None: every day (a full build, or the account list changed: segments and regions
-        of old events may have moved). Otherwise the list of dates to rebuild: the days of
-        every valid version (old and new) of each event restaged since this model last
-        ran, the days of the meetings scheduled by a contact whose demo requests
-        changed (their speed to lead), and the days of the creation, qualification and
-        close events of an opportunity with a changed event (which of them counts may
-        move: int_opportunity_events_ranked). An empty list: nothing changed. More days than
-        var incremental_days_listed_at_most: none (every day, a full build's plan).
+        A SELECT of the groups (activity_date, motion, channel, segment, region,
+        event_type) of int_funnel_events_aggregated_daily that a change since its last
+        run touches: the groups of every valid version (old, new and retracted) of each
+        event restaged since then, the meeting_scheduled groups of the contacts whose
+        demo requests changed (their speed to lead), and the groups of the creation,
+        qualification and close events of an opportunity with a changed event (which of
+        them counts may move: int_opportunity_events_ranked). The account list is the
+        same as then (last_run_with_same_accounts), so an event's segment and region are.
     -#}
-    {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
-    {%- if last_run is none -%}
-        {{ return(none) }}
-    {%- endif -%}
+    {%- set versions = ref('base_marketing__funnel_events') -%}
     {%- set events = ref('stg_marketing__funnel_events') -%}
-    {%- set days = run_query(
-        'with changed_keys as (select source_system, event_id from ' ~ events
-        ~ ' where staged_at > ' ~ kpi_tree.timestamp_literal(last_run) ~ '), '
-        ~ 'versions as (select versions.occurred_at, versions.contact_id, versions.event_type,'
-        ~ ' versions.opportunity_id'
-        ~ ' from ' ~ ref('base_marketing__funnel_events') ~ ' as versions'
-        ~ ' inner join changed_keys on versions.source_system = changed_keys.source_system'
-        ~ ' and versions.event_id = changed_keys.event_id'
-        ~ ' where versions.rejection_reason is null) '
-        ~ 'select cast(occurred_at as date) as activity_date from versions '
-        ~ 'union select meetings.occurred_date from ' ~ events ~ ' as meetings'
-        ~ ' inner join (select distinct contact_id from versions'
-        ~ " where event_type = 'demo_request') as contacts"
-        ~ ' on meetings.contact_id = contacts.contact_id'
-        ~ " where meetings.event_type = 'meeting_scheduled' "
-        ~ 'union select ranked.occurred_date from ' ~ ref('int_opportunity_events_ranked')
-        ~ ' as ranked inner join (select distinct opportunity_id from versions) as opportunities'
-        ~ ' on ranked.opportunity_id = opportunities.opportunity_id order by 1'
-    ).columns[0].values() -%}
-    {%- if days | length > kpi_tree.typed_var('incremental_days_listed_at_most') -%}
-        {{ log(this.identifier ~ ': ' ~ days | length ~ ' days touched, more than '
-            ~ kpi_tree.typed_var('incremental_days_listed_at_most') ~ ' (incremental_days_listed_at_most);'
-            ~ ' rebuilding every day', info=true) }}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(days | map('string') | list) }}
-{%- endmacro %}
-
-
-{% macro days_filter(column, days) -%}
-    {#- A condition keeping the days to rebuild (none: every day). -#}
-    {%- if days is none -%}
-        1 = 1
-    {%- elif days | length == 0 -%}
-        1 = 0
-    {%- else -%}
-        {{ column }} in (
-            {%- for day in days -%}
-                cast({{ kpi_tree.quote_string(day) }} as date){{ ', ' if not loop.last }}
-            {%- endfor -%}
+    {%- set accounts = ref('stg_marketing__accounts') -%}
+    {%- set since = kpi_tree.timestamp_literal(last_run) -%}
+    select distinct
+        cast(changed.occurred_at as date) as activity_date,
+        changed.motion,
+        changed.channel,
+        coalesce(changed_accounts.segment, 'unknown') as segment,
+        coalesce(changed_accounts.region, 'unknown') as region,
+        changed.event_type
+    from {{ versions }} as changed
+    left join {{ accounts }} as changed_accounts
+        on changed.account_id = changed_accounts.account_id
+    where
+        changed.rejection_reason is null
+        and exists (
+            select 1 from {{ versions }} as restaged
+            where
+                restaged.staged_at > {{ since }}
+                and restaged.rejection_reason is null
+                and restaged.source_system = changed.source_system
+                and restaged.event_id = changed.event_id
         )
-    {%- endif -%}
+    union
+    select
+        meetings.occurred_date,
+        meetings.motion,
+        meetings.channel,
+        coalesce(meeting_accounts.segment, 'unknown'),
+        coalesce(meeting_accounts.region, 'unknown'),
+        meetings.event_type
+    from {{ events }} as meetings
+    left join {{ accounts }} as meeting_accounts
+        on meetings.account_id = meeting_accounts.account_id
+    where
+        meetings.event_type = 'meeting_scheduled'
+        and meetings.contact_id in (
+            select demo_requests.contact_id
+            from {{ versions }} as demo_requests
+            where
+                demo_requests.staged_at > {{ since }}
+                and demo_requests.rejection_reason is null
+                and demo_requests.event_type = 'demo_request'
+        )
+    union
+    select
+        opportunity_events.occurred_date,
+        opportunity_events.motion,
+        opportunity_events.channel,
+        coalesce(opportunity_accounts.segment, 'unknown'),
+        coalesce(opportunity_accounts.region, 'unknown'),
+        opportunity_events.event_type
+    from {{ ref('int_opportunity_events_ranked') }} as opportunity_events
+    left join {{ accounts }} as opportunity_accounts
+        on opportunity_events.account_id = opportunity_accounts.account_id
+    where
+        opportunity_events.opportunity_id in (
+            select opportunities.opportunity_id
+            from {{ versions }} as opportunities
+            where
+                opportunities.staged_at > {{ since }}
+                and opportunities.rejection_reason is null
+                and opportunities.opportunity_id is not null
+        )
 {%- endmacro %}
 
 
-{% macro delete_days_to_rebuild(days, column='activity_date') -%}
-    {#- pre_hook of an incremental daily aggregate: delete the days about to be rebuilt
-        (every row when days is none). -#}
+{% macro delete_funnel_groups_to_rebuild() -%}
+    {#- pre_hook of int_funnel_events_aggregated_daily: on an incremental run, delete the
+        groups it rebuilds (every row when it rebuilds them all: a changed account list). -#}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ kpi_tree.days_filter(column, days) }}
+        {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
+        delete from {{ this }}
+        {%- if last_run is not none %}
+        where exists (
+            select 1 from ({{ kpi_tree.funnel_groups_to_rebuild(last_run) }}) as rebuilt
+            where
+                rebuilt.activity_date = {{ this }}.activity_date
+                and rebuilt.motion = {{ this }}.motion
+                and rebuilt.channel = {{ this }}.channel
+                and rebuilt.segment = {{ this }}.segment
+                and rebuilt.region = {{ this }}.region
+                and rebuilt.event_type = {{ this }}.event_type
+        )
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 

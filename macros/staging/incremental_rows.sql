@@ -40,3 +40,25 @@
     {%- endif -%}
     {{ return('staged_at > ' ~ kpi_tree.timestamp_literal(last_run)) }}
 {%- endmacro %}
+
+
+{% macro delete_stale_rows(base, key_columns) -%}
+    {#- pre_hook of an incremental event-level intermediate (delete+insert on its key): on
+        an incremental run, delete the rows of the keys retracted from staging since it last
+        ran (a raw row that changed or disappeared: a key still staged comes back with the
+        insert); every row when it rebuilds them all. -#}
+    {%- if is_incremental() -%}
+        {%- set last_run = kpi_tree.last_run_with_same_accounts() -%}
+        delete from {{ this }}
+        {%- if last_run is not none %}
+        where exists (
+            select 1 from {{ base }} as retracted
+            where
+                retracted.retracted_at > {{ kpi_tree.timestamp_literal(last_run) }}
+                {%- for column in key_columns %}
+                and retracted.{{ column }} = {{ this }}.{{ column }}
+                {%- endfor %}
+        )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,6 +1,7 @@
 {#-
     Nothing lost, nothing counted twice, from counts kept as rows are staged rather than
-    a second pass over raw: raw rows = staged raw rows (base_, one per raw row); the
+    a second pass over raw: raw rows = staged raw rows (base_'s live rows, one per raw
+    row; a retracted row is a raw row that changed or disappeared); the
     valid ones = the versions the stg_ keys were built from (sum of version_count);
     so raw = loaded + older versions of re-sent keys + rejected. Fails with one row of
     counts when not. Its parents are raw, base_ and stg_ only, so `dbt build` builds
@@ -24,6 +25,7 @@ staged_rows as (
         count(rejection_reason) as rejected_row_count
 
     from {{ base }}
+    where retracted_at is null
 
 ),
 

@@ -48,8 +48,6 @@
         'subscription_change_types': vocabulary,
         'account_health_statuses': vocabulary,
         'amount_event_types': vocabulary,
-        'staging_lookback_hours': {'type': 'number', 'minimum': 0},
-        'incremental_days_listed_at_most': {'type': 'number', 'minimum': 0, 'integer': true},
         'raw_timestamp_time_zone': {'type': 'time_zone'},
         'max_plausible_amount_usd': {'type': 'number', 'minimum': 0},
         'kpi_load_time': {'type': 'timestamp', 'nullable': true, 'default': none},

@@ -10,6 +10,7 @@
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
     unique_key=['source_system', 'engagement_id'],
+    pre_hook="{{ kpi_tree.delete_stale_rows(ref('base_marketing__account_engagements'), ['source_system', 'engagement_id']) }}",
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}

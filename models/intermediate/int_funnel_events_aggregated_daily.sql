@@ -6,27 +6,22 @@
     before them (speed to lead), summed so that the average stays exact at any grain.
     An opportunity's creation, qualification and close count once each, as
     int_opportunity_events_ranked decides (its other such events are left out).
-    Incremental: a run deletes and rebuilds only the days a change since its last run
-    touches (macros/staging/incremental_days.sql); a full refresh gives the same table.
+    Incremental: a run deletes and rebuilds only the (day, motion, channel, segment,
+    region, event type) groups a change since its last run touches
+    (macros/staging/incremental_days.sql: funnel_groups_to_rebuild); a full refresh
+    gives the same table.
 -#}
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ kpi_tree.delete_days_to_rebuild(kpi_tree.funnel_days_to_rebuild()) }}",
+    pre_hook="{{ kpi_tree.delete_funnel_groups_to_rebuild() }}",
 ) }}
-{#- the days to rebuild are those of every version of a changed event: -#}
+{#- the groups to rebuild are those of every version of a changed event: -#}
 -- depends_on: {{ ref('base_marketing__funnel_events') }}
-{%- set days = kpi_tree.funnel_days_to_rebuild() %}
+{%- set last_run = kpi_tree.last_run_with_same_accounts() %}
 
 with
-
-staged_funnel_events as (
-
-    select * from {{ ref('stg_marketing__funnel_events') }}
-    where {{ kpi_tree.days_filter('occurred_date', days) }}
-
-),
 
 opportunity_events as (
 
@@ -45,6 +40,38 @@ accounts as (
     select * from {{ ref('stg_marketing__accounts') }}
 
 ),
+{%- if last_run is not none %}
+
+groups_to_rebuild as (
+
+    {{ kpi_tree.funnel_groups_to_rebuild(last_run) }}
+
+),
+
+staged_funnel_events as (
+
+    select all_funnel_events.*
+    from all_funnel_events
+    left join accounts
+        on all_funnel_events.account_id = accounts.account_id
+    inner join groups_to_rebuild
+        on
+            all_funnel_events.occurred_date = groups_to_rebuild.activity_date
+            and all_funnel_events.motion = groups_to_rebuild.motion
+            and all_funnel_events.channel = groups_to_rebuild.channel
+            and coalesce(accounts.segment, 'unknown') = groups_to_rebuild.segment
+            and coalesce(accounts.region, 'unknown') = groups_to_rebuild.region
+            and all_funnel_events.event_type = groups_to_rebuild.event_type
+
+),
+{%- else %}
+
+staged_funnel_events as (
+
+    select * from all_funnel_events
+
+),
+{%- endif %}
 
 accounts_fingerprint as (
 

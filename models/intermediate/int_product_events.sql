@@ -8,6 +8,7 @@
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
     unique_key=['source_system', 'product_event_id'],
+    pre_hook="{{ kpi_tree.delete_stale_rows(ref('base_marketing__product_events'), ['source_system', 'product_event_id']) }}",
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
