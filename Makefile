@@ -26,7 +26,7 @@ PUBLISH_TO ?= target/published/kpi_tree.duckdb
 SUPERSET_VENV := .venv-superset
 SUPERSET_PORT ?= 8088
 
-.PHONY: demo test install install-dev install-superset dashboards data build summary export \
+.PHONY: demo test install install-dev install-superset dashboards data build daily summary export \
 	publish lint sql-lint py-lint check-definitions \
 	test-data build-duckdb-test build-postgres-test pytest test-postgres pytest-postgres clean
 
@@ -87,6 +87,21 @@ data: install
 # the incremental staging from scratch; a production schedule runs plain `dbt build`.
 build: install check-definitions
 	$(DBT) build --full-refresh
+
+## daily: the scheduled run: builds what changed raw tables (print_changed_raw_tables) and
+## changed definitions (state:modified+, against the last successful run's manifest in
+## DEPLOYED) reach, and nothing when neither changed; the first run builds everything
+DEPLOYED ?= target/deployed
+daily: install check-definitions
+	@changed="$$($(DBT) run-operation print_changed_raw_tables --quiet)"; \
+	if [ ! -f $(DEPLOYED)/manifest.json ]; then \
+		echo "daily: no earlier run in $(DEPLOYED): building everything"; \
+		$(DBT) build; \
+	else \
+		echo "daily: raw tables changed: $${changed:-none}"; \
+		$(DBT) build --select $$changed state:modified+ --state $(DEPLOYED); \
+	fi
+	mkdir -p $(DEPLOYED) && cp target/manifest.json $(DEPLOYED)/manifest.json
 
 summary: install
 	$(DBT) run-operation print_load_summary --quiet

@@ -262,24 +262,29 @@
 
 {% macro raw_bucket_fingerprints(declaration, relation, files) -%}
     {#- bucket -> fingerprint of what raw holds now: from the files' metadata, or one
-        aggregate over a raw table. -#}
+        aggregate over a raw table (and over a snapshot table's files: one bucket, 'all'). -#}
     {%- set fingerprints = {} -%}
-    {%- if files is not none -%}
+    {%- if files is not none and declaration.load_time is not none -%}
         {%- for file in files -%}
             {%- do fingerprints.update({file.bucket: file.fingerprint}) -%}
         {%- endfor -%}
         {{ return(fingerprints) }}
     {%- endif -%}
-    {%- set group = kpi_tree.raw_read_groups(declaration, relation, none)[0] -%}
-    {%- set raw_columns = [] -%}
-    {%- for column in declaration.columns if column.raw in group.columns -%}
-        {%- do raw_columns.append(column.raw) -%}
+    {%- set reads = [] -%}
+    {%- for group in kpi_tree.raw_read_groups(declaration, relation, files) -%}
+        {%- set raw_columns = [] -%}
+        {%- for column in declaration.columns if column.raw in group.columns -%}
+            {%- do raw_columns.append(column.raw) -%}
+        {%- endfor -%}
+        {%- do reads.append('select ' ~ kpi_tree.load_day_bucket(declaration, group)
+            ~ ' as bucket, ' ~ kpi_tree.row_hash(raw_columns) ~ ' as row_hash from ' ~ group.from) -%}
     {%- endfor -%}
+    {%- if not reads -%}
+        {{ return(fingerprints) }}
+    {%- endif -%}
     {%- for bucket, fingerprint in run_query(
-        'select bucket, cast(count(*) as ' ~ dbt.type_string() ~ ") || ':' || cast(sum(row_hash) as "
-        ~ dbt.type_string() ~ ') from (select ' ~ kpi_tree.load_day_bucket(declaration, group)
-        ~ ' as bucket, ' ~ kpi_tree.row_hash(raw_columns) ~ ' as row_hash from ' ~ relation
-        ~ ') as rows group by 1'
+        'select bucket, ' ~ kpi_tree.bucket_content_fingerprint('row_hash') ~ ' from ('
+        ~ reads | join(' union all ') ~ ') as raw_rows group by 1'
     ).rows -%}
         {%- do fingerprints.update({bucket: fingerprint}) -%}
     {%- endfor -%}

@@ -70,14 +70,10 @@
     {#-
         What a base_ run reads, as a dict:
             incremental    false on a full build (every row of every bucket)
-            buckets        the buckets to restage
-            fingerprints   bucket -> raw fingerprint of each of them (files only)
+            buckets        the buckets to restage (raw_bucket_changes)
+            fingerprints   bucket -> raw fingerprint of each file (files only)
             files          the raw files to read, or none for a raw table
-        A bucket is restaged when raw's fingerprint or row count differs from what is
-        staged (a new, grown, edited or replaced file or day), when it holds rows staged
-        under another contract (declaration, vocabularies, plausible-amount limit, time
-        zone), or rows quarantined as in the future whose time has come. A staged bucket
-        gone from raw stops the run with the fix (a full refresh).
+        A staged bucket gone from raw stops the run with the fix (a full refresh).
     -#}
     {%- set fingerprints = {} -%}
     {%- for file in files or [] -%}
@@ -87,22 +83,58 @@
         {{ return({'incremental': false, 'buckets': none, 'fingerprints': fingerprints,
             'files': files}) }}
     {%- endif -%}
+    {%- set changes = kpi_tree.raw_bucket_changes(declaration, relation, files, this) -%}
+    {%- if changes.gone -%}
+        {{ exceptions.raise_compiler_error(
+            'raw ' ~ relation ~ ' has fewer rows than ' ~ this ~ ' staged: the '
+            ~ ('files ' if files is not none else 'rows loaded on ') ~ changes.gone | join(', ')
+            ~ ' are gone from it (deleted or replaced). Run `dbt build --full-refresh --select '
+            ~ this.identifier ~ '+` to restage from what raw holds now.') }}
+    {%- endif -%}
+    {%- if changes.buckets -%}
+        {{ log(this.identifier ~ ': restaging ' ~ changes.buckets | length ~ ' of '
+            ~ changes.raw_buckets ~ ' raw buckets (' ~ changes.buckets[:5] | join(', ')
+            ~ (', ...' if changes.buckets | length > 5 else '') ~ ')', info=true) }}
+    {%- endif -%}
+    {{ return({
+        'incremental': true,
+        'buckets': changes.buckets,
+        'fingerprints': fingerprints,
+        'files': none if files is none else files | selectattr('bucket', 'in', changes.buckets) | list,
+    }) }}
+{%- endmacro %}
+
+
+{% macro raw_bucket_changes(declaration, relation, files, staged_relation) -%}
+    {#-
+        How raw differs from what staged_relation (a base_ model) holds, by bucket:
+            buckets       the buckets to restage: raw's fingerprint or row count differs
+                          from the staged rows' (a new, grown, edited or replaced file or
+                          day), rows staged under another contract (declaration,
+                          vocabularies, plausible-amount limit, time zone) are in it, or
+                          rows quarantined as in the future whose time has come
+            gone          the staged buckets raw no longer has (with their row counts)
+            raw_buckets   how many buckets raw has
+        A snapshot table (no load time) is one bucket, compared by content.
+    -#}
     {%- set raw = kpi_tree.raw_bucket_fingerprints(declaration, relation, files) -%}
     {%- set ripe = [] -%}
     {%- for reason, condition in declaration.rules if '__in_future__' in condition -%}
         {%- do ripe.append('rejection_reason = ' ~ kpi_tree.quote_string(reason) ~ ' and not ('
             ~ kpi_tree.in_future_condition(condition) ~ ')') -%}
     {%- endfor -%}
+    {%- set by_content = files is none or declaration.load_time is none -%}
     {%- set staged = {} -%}
     {%- for bucket, fingerprint, row_count, content, stale in run_query(
-        'select raw_bucket, max(raw_bucket_fingerprint), count(*), '
+        'select ' ~ ('raw_bucket' if declaration.load_time else "'all'")
+        ~ ', max(raw_bucket_fingerprint), count(*), '
         ~ kpi_tree.bucket_content_fingerprint('raw_row_hash') ~ ', '
         ~ 'max(case when contract_fingerprint != ' ~ kpi_tree.quote_string(declaration.fingerprint)
         ~ (' or (' ~ ripe | join(') or (') ~ ')' if ripe else '') ~ ' then 1 else 0 end)'
-        ~ ' from ' ~ this ~ ' where retracted_at is null group by 1'
+        ~ ' from ' ~ staged_relation ~ ' where retracted_at is null group by 1'
     ).rows -%}
         {%- do staged.update({bucket: {
-            'fingerprint': fingerprint if files is not none else content,
+            'fingerprint': content if by_content else fingerprint,
             'rows': row_count | int,
             'stale': stale == 1,
         }}) -%}
@@ -111,32 +143,15 @@
     {%- for bucket in staged | sort if bucket not in raw -%}
         {%- do gone.append(bucket ~ ' (' ~ staged[bucket].rows ~ ' rows)') -%}
     {%- endfor -%}
-    {%- if gone -%}
-        {{ exceptions.raise_compiler_error(
-            'raw ' ~ relation ~ ' has fewer rows than ' ~ this ~ ' staged: the '
-            ~ ('files ' if files is not none else 'rows loaded on ') ~ gone | join(', ')
-            ~ ' are gone from it (deleted or replaced). Run `dbt build --full-refresh --select '
-            ~ this.identifier ~ '+` to restage from what raw holds now.') }}
-    {%- endif -%}
     {%- set changed = [] -%}
     {%- for bucket in raw | sort -%}
         {%- set before = staged.get(bucket) -%}
         {%- if before is none or before.stale or before.fingerprint != raw[bucket]
-            or (files is not none and before.rows | string != raw[bucket].split(':')[-1]) -%}
+            or (not by_content and before.rows | string != raw[bucket].split(':')[-1]) -%}
             {%- do changed.append(bucket) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if changed -%}
-        {{ log(this.identifier ~ ': restaging ' ~ changed | length ~ ' of ' ~ raw | length
-            ~ ' raw buckets (' ~ changed[:5] | join(', ')
-            ~ (', ...' if changed | length > 5 else '') ~ ')', info=true) }}
-    {%- endif -%}
-    {{ return({
-        'incremental': true,
-        'buckets': changed,
-        'fingerprints': fingerprints,
-        'files': none if files is none else files | selectattr('bucket', 'in', changed) | list,
-    }) }}
+    {{ return({'buckets': changed, 'gone': gone, 'raw_buckets': raw | length}) }}
 {%- endmacro %}
 
 
