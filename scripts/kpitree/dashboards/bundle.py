@@ -48,6 +48,10 @@ TREND_ACTUAL = {"label": "Actual", "aggregate": "sum", "sql": "actual"}
 TREND_TARGET = {"label": "Target", "aggregate": "sum", "sql": "target"}
 TREND_COLUMNS = ("period_start", "status", "actual", "target")
 REFERENCE_COLOUR = "#1f2933"  # a bars chart's reference line (dashed)
+TREND_DESCRIPTION = (
+    "Bars: the actual of each complete month, in its status's colour (green ahead, grey on "
+    "track, red behind the target). Line: the target."
+)
 
 
 class BundleError(Exception):
@@ -303,10 +307,6 @@ def table_params(name: str, chart: dict[str, Any], database: Database) -> dict[s
     }
 
 
-def legend() -> dict[str, Any]:
-    return {"show_legend": True, "legendOrientation": "top", "legendType": "plain"}
-
-
 def trend_params(name: str, chart: dict[str, Any], database: Database) -> dict[str, Any]:
     """Superset's mixed chart: query A the actual per month as bars, one series per status
     (stacked: one bar a month, in its status's colour), query B the target as a line."""
@@ -339,7 +339,10 @@ def trend_params(name: str, chart: dict[str, Any], database: Database) -> dict[s
         "rich_tooltip": True,
         "zoomable": False,
         "time_range": "No filter",
-        **legend(),
+        # no legend: seven trends side by side, each its series' names over again, leave
+        # too little room for the bars; the description and the dashboard's intro give
+        # the colours, the tooltip names each bar
+        "show_legend": False,
     }
 
 
@@ -397,8 +400,9 @@ def bars_params(name: str, chart: dict[str, Any], database: Database) -> dict[st
         "time_range": "No filter",
         "zoomable": False,
         "rich_tooltip": True,
-        **legend(),
         "show_legend": bool(colour),
+        "legendOrientation": "top",
+        "legendType": "plain",
     }
     if "reference" in chart:
         params["annotation_layers"] = [reference_line(chart["reference"])]
@@ -423,9 +427,12 @@ def chart_yaml(name: str, chart: dict[str, Any], database: Database) -> dict[str
         "extra_form_data": {},
         "dashboards": [],
     }
+    description = chart.get("description")
+    if chart_type(chart) == "trend" and description is None:
+        description = TREND_DESCRIPTION
     return {
         "slice_name": chart["title"],
-        "description": chart.get("description"),
+        "description": description,
         "certified_by": None,
         "certification_details": None,
         "viz_type": params["viz_type"],
