@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml  # type: ignore[import-untyped]
 from browser import Browser
 from harness import REPO_ROOT, Engine, pg_admin_connect
 from kpitree import publish
@@ -453,3 +454,161 @@ def check_table(
             )
             checked += 1
     return checked
+
+
+# --------------------------------------------------------------------------- the bundle alone
+
+
+def marts_manifest() -> dict[str, Any]:
+    """The part of dbt's manifest the bundle reads (the marts' columns, the exposures'
+    parents), from the marts' YAML: no dbt run."""
+    marts = REPO_ROOT / "models" / "marts"
+    models = yaml.safe_load((marts / "_marts__models.yml").read_text())["models"]
+    exposures = yaml.safe_load((marts / "_exposures.yml").read_text())["exposures"]
+    nodes = {
+        f"model.kpi_tree.{model['name']}": {
+            "name": model["name"],
+            "resource_type": "model",
+            "package_name": "kpi_tree",
+            "description": model.get("description"),
+            "columns": {column["name"]: column for column in model.get("columns", [])},
+        }
+        for model in models
+    }
+    parents = {
+        exposure["name"]: [
+            "model.kpi_tree." + re.fullmatch(r"ref\('(\w+)'\)", ref).group(1)  # type: ignore[union-attr]
+            for ref in exposure["depends_on"]
+        ]
+        for exposure in exposures
+    }
+    return {
+        "nodes": nodes,
+        "exposures": {
+            f"exposure.kpi_tree.{name}": {"name": name, "depends_on": {"nodes": refs}}
+            for name, refs in parents.items()
+        },
+    }
+
+
+def spec_with(change: str) -> dict[str, Any]:
+    """The repository's spec with one mistake (a fresh copy each time)."""
+    spec = bundle.load_spec()
+    charts = spec["charts"]
+    if change == "unknown type":
+        charts["trend_arr_booked"]["type"] = "pie"
+    elif change == "trend without months":
+        del charts["trend_arr_booked"]["months"]
+    elif change == "months not a count":
+        charts["trend_arr_booked"]["months"] = "13"
+    elif change == "bars without a format":
+        del charts["funnel_attainment"]["format"]
+    elif change == "metric without an aggregate":
+        del charts["funnel_attainment"]["metric"]["aggregate"]
+    elif change == "count of an expression":
+        charts["breaches_open_by_owner"]["metric"] = {
+            "label": "n",
+            "aggregate": "count",
+            "sql": "x",
+        }
+    elif change == "sum of nothing":
+        charts["funnel_attainment"]["metric"] = {"label": "n", "aggregate": "sum"}
+    elif change == "x without sql":
+        charts["funnel_attainment"]["x"] = {"label": "Node"}
+    elif change == "a grain Superset lacks":
+        charts["breaches_by_month"]["x"]["grain"] = "fortnight"
+    elif change == "a column the mart lacks":
+        charts["funnel_rates"]["columns"].append("no_such_column")
+    elif change == "a title twice":
+        charts["funnel_attainment"]["title"] = charts["channel_attainment"]["title"]
+    elif change == "a mart the exposure lacks":  # kpi_breaches is not a parent of the funnel
+        spec["dashboards"][2]["rows"].append(["breaches_by_month"])
+    return spec
+
+
+REFUSALS = {
+    "unknown type": "type 'pie' is not one of",
+    "trend without months": "a trend needs months",
+    "months not a count": "months is a positive integer",
+    "bars without a format": "needs the d3 format",
+    "metric without an aggregate": "metric needs a label and an aggregate",
+    "count of an expression": "count: none, it counts rows",
+    "sum of nothing": "count: none, it counts rows",
+    "x without sql": "x needs a label and its sql",
+    "a grain Superset lacks": "x grain 'fortnight' not in",
+    "a column the mart lacks": r"kpi_operator_funnel has no column \['no_such_column'\]",
+    "a title twice": "charts share a title",
+    "a mart the exposure lacks": "exposure 'channel_diagnostics' declares",
+}
+
+
+@pytest.mark.parametrize("change", REFUSALS)
+def test_bundle_refuses_a_chart_it_cannot_draw(change: str) -> None:
+    manifest = marts_manifest()
+    bundle.check(bundle.load_spec(), manifest)  # the repository's spec passes
+    with pytest.raises(bundle.BundleError, match=REFUSALS[change]):
+        bundle.check(spec_with(change), manifest)
+
+
+def test_bundle_draws_bars_in_the_order_of_x_and_in_the_colours_of_their_values() -> None:
+    """A colour with values is a metric per value (no series Superset would sort), flat
+    bars in the order of x from the top; without values, a series per value found."""
+    database = bundle.Database("duckdb", "duckdb:///x.duckdb", "kpi_marts")
+    files = bundle.bundle_files(bundle.load_spec(), marts_manifest(), [database])
+    charts = {
+        name: yaml.safe_load(files[f"bundle/charts/duckdb_{name}.yaml"])["params"]
+        for name in ("funnel_attainment", "channel_demo_requests", "trend_pipeline_all")
+    }
+    attainment = charts["funnel_attainment"]
+    assert [metric["label"] for metric in attainment["metrics"]] == ["ahead", "on track", "behind"]
+    assert attainment["metrics"][1]["sqlExpression"].startswith(
+        "max(case when (status) = 'on_track' then case when direction"
+    )
+    assert attainment["groupby"] == [] and attainment["orientation"] == "horizontal"
+    assert (attainment["x_axis_sort"], attainment["x_axis_sort_asc"]) == ("Node", False)
+    assert attainment["annotation_layers"][0]["value"] == "1"
+    by_channel = charts["channel_demo_requests"]
+    assert [column["sqlExpression"] for column in by_channel["groupby"]] == ["breakdown_value"]
+    assert by_channel["stack"] == "Stack" and by_channel["metrics"][0]["label"] == "Demo requests"
+    assert by_channel["orientation"] == "vertical" and by_channel["time_grain_sqla"] == "P1M"
+    trend = charts["trend_pipeline_all"]
+    assert (trend["seriesType"], trend["seriesTypeB"]) == ("bar", "line")
+    assert trend["adhoc_filters"] == trend["adhoc_filters_b"]
+    board = yaml.safe_load(files["bundle/dashboards/duckdb_kpi-operator-funnel.yaml"])
+    assert board["metadata"]["label_colors"]["on track"] == "#78909c"
+
+
+def test_chart_queries_answer_hand_made_rows() -> None:
+    """bundle.chart_queries on a hand-made mart: a trend keeps the latest 13 complete months
+    (not the month in progress), a week counts in the month it starts in, attainment turns
+    over where lower is better and is nothing on a zero actual, series take their labels."""
+    connection = duckdb.connect()
+    connection.sql("create schema m")
+    connection.sql(
+        "create table m.kpi_tree as select * from (values"
+        " ('month', date '2025-09-01', 'complete', 'behind', 1.0, 2.0, 'higher_is_better', 'a'),"
+        " ('month', date '2025-10-01', 'complete', 'on_track', 2.0, 2.0, 'higher_is_better', 'a'),"
+        " ('month', date '2026-10-01', 'complete', 'ahead', 3.0, 2.0, 'higher_is_better', 'a'),"
+        " ('month', date '2026-11-01', 'in_progress', 'behind', 1.0, 2.0, 'higher_is_better', 'a'),"
+        " ('week', date '2025-09-29', 'complete', 'behind', 120.0, 100.0, 'lower_is_better', 'b'),"
+        " ('week', date '2025-10-27', 'complete', 'ahead', 80.0, 100.0, 'lower_is_better', 'c'),"
+        " ('week', date '2026-10-26', 'complete', 'behind', 0.0, 100.0, 'lower_is_better', 'd')"
+        ") as t(grain, period_start, period_state, status, actual, target, direction, label)"
+    )
+    trend = {"type": "trend", "dataset": "kpi_tree", "where": ["grain = 'month'"], "months": 13}
+    bars, line = (connection.sql(sql).fetchall() for sql in bundle.chart_queries(trend, "m"))
+    assert [(row[0].date(), row[1], row[2]) for row in bars] == [
+        (date(2025, 10, 1), "on track", 2.0),
+        (date(2026, 10, 1), "ahead", 3.0),
+    ]
+    assert [(row[0].date(), row[1], row[2], row[3]) for row in line] == [
+        (date(2025, 10, 1), "Target", 2.0, 1),
+        (date(2026, 10, 1), "Target", 2.0, 1),
+    ]
+    spec = bundle.load_spec()["charts"]["funnel_attainment"]
+    weeks = {**spec, "where": ["grain = 'week'"], "months": 13}
+    (rows,) = (connection.sql(sql).fetchall() for sql in bundle.chart_queries(weeks, "m"))
+    assert [(x, series, value) for x, series, value, _ in rows] == [
+        ("c", "ahead", 1.25),  # 80 against 100 where lower is better: 100 / 80
+        ("d", "behind", None),  # a zero actual where lower is better: no attainment
+    ]  # b's week starts on 29 September 2025, outside the 13 months
