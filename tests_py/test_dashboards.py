@@ -73,11 +73,12 @@ class Superset:
     published: Path
     engines: dict[str, Engine]  # the builds Superset reads (DuckDB: through its copy)
 
-    def query(self, engine: str, sql: str) -> list[tuple[Any, ...]]:
+    def query(self, engine: str, sqls: list[str]) -> list[list[tuple[Any, ...]]]:
+        """Each query's rows (DuckDB: on one connection to the published copy)."""
         if engine == "duckdb":
             with duckdb.connect(str(self.published), read_only=True) as connection:
-                return connection.sql(sql).fetchall()
-        return self.engines[engine].query(sql)
+                return [connection.sql(sql).fetchall() for sql in sqls]
+        return [self.engines[engine].query(sql) for sql in sqls]
 
 
 def free_port() -> int:
@@ -174,15 +175,15 @@ def browser(superset: Superset, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield chromium
 
 
-def expected_rows(engine: str, superset: Superset, chart: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """What the chart must show, queried from kpi_tree where the mart is rows of it."""
-    schema = f"{superset.engines[engine].schema}_marts"
+def expected_queries(chart: dict[str, Any], schema: str) -> list[str]:
+    """What the chart must show: a table's rows, queried from kpi_tree where the mart is rows
+    of it; a trend's or bars chart's answers (bundle.chart_queries)."""
     dataset = chart["dataset"]
+    if bundle.chart_type(chart) != "table":
+        return bundle.chart_queries(chart, schema)
     if dataset in KPI_TREE_ROWS:
-        sql = bundle.chart_sql(chart, schema, table="kpi_tree", also=KPI_TREE_ROWS[dataset])
-    else:
-        sql = bundle.chart_sql(chart, schema)
-    return superset.query(engine, sql)
+        return [bundle.chart_sql(chart, schema, table="kpi_tree", also=KPI_TREE_ROWS[dataset])]
+    return [bundle.chart_sql(chart, schema)]
 
 
 def shown_number(text: str, fmt: str) -> tuple[float, float]:
@@ -416,14 +417,15 @@ def test_dashboard_shows_the_numbers_of_kpi_tree(
     assert set(shown) == set(charts)
     answers = chart_data(browser, since, f"{slug}-{engine}")
     schema = f"{superset.engines[engine].schema}_marts"
+    sqls = {title: expected_queries(chart, schema) for title, chart in charts.items()}
+    answered = iter(superset.query(engine, [sql for title in charts for sql in sqls[title]]))
     drawn_charts = {}
     checked = 0
     for title, chart in charts.items():
+        queries = [next(answered) for _ in sqls[title]]
         if bundle.chart_type(chart) == "table":
-            expected = expected_rows(engine, superset, chart)
-            checked += check_table(title, chart, shown[title], expected)
+            checked += check_table(title, chart, shown[title], queries[0])
             continue
-        queries = [superset.query(engine, sql) for sql in bundle.chart_queries(chart, schema)]
         check_chart_data(title, chart, answers[title], queries)
         drawn_charts[title] = expected_marks(chart, queries)
         checked += sum(len(rows) for rows in queries)
