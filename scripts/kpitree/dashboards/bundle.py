@@ -37,7 +37,6 @@ LATEST = re.compile(r"\{latest_(week|month|quarter)\}")
 ENGINE_LABELS = {"duckdb": "DuckDB", "postgres": "PostgreSQL"}
 SQL_TYPES = {"double precision": "DOUBLE", "varchar": "VARCHAR", "integer": "INTEGER"}
 CHART_TYPES = ("table", "trend", "bars")
-VIZ_TYPES = {"table": "table", "trend": "mixed_timeseries", "bars": "echarts_timeseries_bar"}
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 AGGREGATES = ("sum", "max", "min", "avg", "count")
 # Superset's time grains, by the names the spec uses
