@@ -27,7 +27,7 @@ SUPERSET_VENV := .venv-superset
 SUPERSET_PORT ?= 8088
 
 .PHONY: demo test install install-dev install-superset dashboards data build summary export \
-	publish tree-picture lint sql-lint py-lint \
+	publish lint sql-lint py-lint \
 	test-data build-duckdb-test build-postgres-test pytest test-postgres pytest-postgres clean
 
 ## demo: set up, generate demo data, build on DuckDB, print the load summary and the tree
@@ -100,16 +100,17 @@ export: install
 	@echo
 	$(DBT) run-operation print_benchmark_bands --args '{tree: unit_economics, grain: quarter}' --quiet
 
+## tree-picture: the README's picture of the tree page (docs/images/tree-page.png): the
+## inbound tree's HTML export of the latest complete month, drawn by Debian's headless
+## Chromium (apt-get install chromium), from the demo build; after `make demo`
+.PHONY: tree-picture
+tree-picture: install
+	$(BIN)/python scripts/screenshot_tree_page.py --output docs/images/tree-page.png
+
 ## publish: copy the DuckDB build (KPI_DUCKDB_PATH) to PUBLISH_TO for dashboards: checked
 ## (every view and table reads under the new name) and renamed into place atomically
 publish: install
 	$(BIN)/python scripts/publish_duckdb.py --destination $(PUBLISH_TO)
-
-## tree-picture: the README's picture of the tree page (docs/images/tree-page.png): the
-## inbound tree's HTML export of the latest complete month, drawn by Debian's headless
-## Chromium (apt-get install chromium), from the demo build; after `make demo`
-tree-picture: install
-	$(BIN)/python scripts/screenshot_tree_page.py --output docs/images/tree-page.png
 
 lint: sql-lint py-lint
 
