@@ -115,6 +115,13 @@ export: install
 	@echo
 	$(DBT) run-operation print_benchmark_bands --args '{tree: unit_economics, grain: quarter}' --quiet
 
+## tree-picture: the README's picture of the tree page (docs/images/tree-page.png): the
+## inbound tree's HTML export of the latest complete month, drawn by Debian's headless
+## Chromium (apt-get install chromium), from the demo build; after `make demo`
+.PHONY: tree-picture
+tree-picture: install
+	$(BIN)/python scripts/screenshot_tree_page.py --output docs/images/tree-page.png
+
 ## publish: copy the DuckDB build (KPI_DUCKDB_PATH) to PUBLISH_TO for dashboards: checked
 ## (every view and table reads under the new name) and renamed into place atomically
 publish: install

@@ -1,8 +1,9 @@
 """scripts/export_tree.py (kpitree.export): the exported tree, breaches and reports match the
 marts on both engines, the exit codes say what happened and list the valid values, the files
 are stable for diffing and nothing else lands in the output folder, the HTML page draws every
-node of every tree without overlaps at desktop and phone widths in a real browser, and hostile
-text in labels, owners and actions cannot break the Markdown, Mermaid or HTML.
+node of every tree without overlaps at desktop and phone widths in a real browser, the
+README's picture of it (make tree-picture) is drawn the same each time, and hostile text in
+labels, owners and actions cannot break the Markdown, Mermaid or HTML.
 
 The October 2026 monthly export (complete) and the November one (in progress on the demo's
 as-of date, 2026-11-15) run once per engine and are shared by the tests that read them; the
@@ -30,9 +31,9 @@ from typing import Any
 import duckdb
 import jsonschema
 import pytest
-from browser import Browser, BrowserError
+from browser import Browser, BrowserError, chromium_path
 from harness import SCRIPTS_DIR, Engine, environment
-from kpitree.export import cli, formatting, render_html, render_markdown, tree
+from kpitree.export import cli, formatting, render_html, render_markdown, screenshot, tree
 
 PERIOD = "2026-10-01"
 OPEN_PERIOD = "2026-11-01"  # in progress: the demo's data run to 2026-11-15
@@ -680,7 +681,8 @@ NODE_BOXES = """
   const box = node.getBoundingClientRect();
   return {id: node.dataset.node, role: node.dataset.role, status: node.dataset.status,
           left: box.left, top: box.top, right: box.right, bottom: box.bottom,
-          text: node.innerText};
+          text: node.innerText, cut: [...node.querySelectorAll('.values')].some(
+            numbers => numbers.scrollWidth > numbers.clientWidth)};
 })
 """
 
@@ -727,7 +729,8 @@ def test_tree_page_draws_every_node_without_overlaps(
     built_engine: Engine, october: Exported, tmp_path: Path
 ) -> None:
     """Every tree (switched in the page), at a desktop and a phone width: one card per node of
-    kpi_definitions, none overlapping another, each with its actual, target, status and owner;
+    kpi_definitions, none overlapping another, each with its actual, target (whole, not cut
+    off), status and owner;
     x or + between the drivers of every node that has several; the path to where to look
     first marked; no request but the file itself."""
     expected: dict[str, set[str]] = {}
@@ -746,6 +749,8 @@ def test_tree_page_draws_every_node_without_overlaps(
                 assert sorted(box["id"] for box in boxes) == sorted(nodes), where
                 assert overlaps(boxes) == [], where
                 assert all(box["right"] - box["left"] >= 150 for box in boxes), where
+                # every actual and target whole: millions too ($9,621,010 / $10,108,696)
+                assert [box["text"] for box in boxes if box["cut"]] == [], where
                 layout = browser.evaluate("document.getElementById('canvas').dataset.layout")
                 assert layout == ("wide" if width >= 720 else "narrow"), where
                 operators = browser.evaluate(
@@ -843,6 +848,57 @@ def test_tree_page_shows_the_decisions_of_the_open_period(
 
 
 # --------------------------------------------------------------------------- hostile text
+
+
+def test_readme_picture_is_the_tree_page_drawn_the_same_each_time(
+    built_engines: dict[str, Engine],
+    monthly_exports: dict[tuple[str, str], Exported],
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+) -> None:
+    """kpitree.export.screenshot (make tree-picture, docs/images/tree-page.png) draws the page
+    with headless Chromium: a PNG of the size asked for, within the README's budget, with the
+    tree on it (a page without it is a few tens of KB), and the same bytes twice. The page of
+    the DuckDB build (make tree-picture's), drawn once: both engines export the same page."""
+    october = monthly_export(built_engines["duckdb"], PERIOD, monthly_exports, tmp_path_factory)
+    page = october.output_dir / f"{STEM}.html"
+    chromium = chromium_path()
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    written = screenshot.draw(page, first, (1400, 1010), 300, chromium)
+    screenshot.draw(page, second, (1400, 1010), 300, chromium)
+    data = first.read_bytes()
+    assert screenshot.png_size(data) == (1400, 1010)
+    assert 120 * 1024 < written == len(data) <= 300 * 1024
+    assert data == second.read_bytes()
+    with pytest.raises(screenshot.PictureError, match="over --max-kb 100"):
+        screenshot.draw(page, tmp_path / "large.png", (1400, 1010), 100, chromium)
+    assert not (tmp_path / "large.png").exists()  # nothing replaced by a refused picture
+
+
+def png_header(width: int, height: int) -> bytes:
+    return screenshot.PNG_SIGNATURE + b"\0\0\0\x0dIHDR" + width.to_bytes(4) + height.to_bytes(4)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a" + bytes(40), "not a PNG"),
+        (png_header(1400, 900), "is 1400x900, not 1400x1010"),
+        (png_header(1400, 1010) + bytes(400 * 1024), "is 400 KB, over --max-kb 300"),
+    ],
+    ids=["not-png", "other-size", "too-large"],
+)
+def test_readme_picture_check_refuses(data: bytes, message: str) -> None:
+    with pytest.raises(screenshot.PictureError, match=message):
+        screenshot.check_picture(data, (1400, 1010), 300)
+
+
+def test_readme_picture_without_chromium_exits_1_and_says_so() -> None:
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        code = screenshot.main(["--chromium", "/nonexistent/chromium"])
+    assert code == 1
+    assert "no Chromium at /nonexistent/chromium" in stderr.getvalue()
 
 
 def hostile_export() -> tree.Export:

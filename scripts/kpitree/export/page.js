@@ -569,6 +569,9 @@
       node.addEventListener("focus", function () { showDetails(item, node, false); });
       node.addEventListener("click", function () { showDetails(item, node, true); });
       canvas.appendChild(node);
+      // millions: the numbers in a smaller type rather than the target cut off
+      var numbers = node.querySelector(".values");
+      if (numbers.scrollWidth > numbers.clientWidth) numbers.classList.add("tight");
     });
     drawTables(tree, tree.root);
   }
