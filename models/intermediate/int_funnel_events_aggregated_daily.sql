@@ -40,21 +40,18 @@ accounts as (
     select * from {{ ref('stg_marketing__accounts') }}
 
 ),
-{%- if last_run is not none %}
-
-groups_to_rebuild as (
-
-    {{ kpi_tree.funnel_groups_to_rebuild(last_run) }}
-
-),
 
 staged_funnel_events as (
 
+    {#- on an incremental run, the events of the groups to rebuild only -#}
     select all_funnel_events.*
     from all_funnel_events
+    {%- if last_run is not none %}
     left join accounts
         on all_funnel_events.account_id = accounts.account_id
-    inner join groups_to_rebuild
+    inner join (
+        {{ kpi_tree.funnel_groups_to_rebuild(last_run) }}
+    ) as groups_to_rebuild
         on
             all_funnel_events.occurred_date = groups_to_rebuild.activity_date
             and all_funnel_events.motion = groups_to_rebuild.motion
@@ -62,16 +59,9 @@ staged_funnel_events as (
             and coalesce(accounts.segment, 'unknown') = groups_to_rebuild.segment
             and coalesce(accounts.region, 'unknown') = groups_to_rebuild.region
             and all_funnel_events.event_type = groups_to_rebuild.event_type
+    {%- endif %}
 
 ),
-{%- else %}
-
-staged_funnel_events as (
-
-    select * from all_funnel_events
-
-),
-{%- endif %}
 
 accounts_fingerprint as (
 
