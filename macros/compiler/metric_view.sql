@@ -173,8 +173,9 @@ select * from final
         The metric's values densified: every period (of the calendar, and any the
         data has outside it) for every breakdown member the metric has data for. A
         period without data shows up with a null value, or the measure's
-        fill_nulls_with. Adds the steps <metric>__periods, <metric>__members and
-        <metric>__dense.
+        fill_nulls_with (a derived or ratio metric joined to the time spine: its
+        expression over its inputs' values there). Adds the steps
+        <metric>__periods, <metric>__members and <metric>__dense.
     -#}
     {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
     {%- set values = result.cte -%}
@@ -188,13 +189,30 @@ select * from final
     select grain, period_start from {{ values }}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, metric_name ~ '__periods', periods_sql) -%}
+    {%- set member_columns = ['breakdown'] + plan.dimensions -%}
     {%- set members_sql -%}
+    {%- if result.time_spine %}
+    -- the members the data has (a time spine row's null dimensions are no member)
+    select distinct
+        {{ member_columns | join(',\n        ') }}
+
+    from (
+        {%- for data_cte in result.data_ctes | unique %}
+        select {{ member_columns | join(', ') }} from {{ data_cte }}
+        union all
+        {%- endfor %}
+        select {{ member_columns | join(', ') }} from {{ values }}
+        where breakdown = {{ kpi_tree.quote_string(kpi_tree.breakdown_label([])) }}
+    ) as data_members
+    where breakdown in ({{ kpi_tree.breakdown_labels(result.breakdowns) | join(', ') }})
+    {%- else %}
     select distinct
         breakdown{% for column in plan.dimensions %},
         {{ column }}
         {%- endfor %}
 
     from {{ values }}
+    {%- endif %}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, metric_name ~ '__members', members_sql) -%}
     {%- set float_type = kpi_tree.type_double() -%}
@@ -207,9 +225,9 @@ select * from final
         {%- for column in plan.dimensions %}
         members.{{ column }},
         {%- endfor %}
-        cast({{ kpi_tree.input_value(result, values ~ '.value') }} as {{ float_type }}) as value,
+        cast({{ kpi_tree.input_value({'fill_nulls_with': result.empty_value}, values ~ '.value') }} as {{ float_type }}) as value,
         {%- if result.has_fraction %}
-        {#- a period without data: the inputs' fill_nulls_with (0 / 0 is a rate of nothing) #}
+        {#- a period without data: the inputs' values there (0 / 0 is a rate of nothing) #}
         cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('numerator_fill')}, values ~ '.numerator') }} as {{ float_type }}) as numerator,
         cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('denominator_fill')}, values ~ '.denominator') }} as {{ float_type }}) as denominator
         {%- else %}
