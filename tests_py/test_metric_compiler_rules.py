@@ -255,6 +255,12 @@ VIEW_BODIES = {
     "revenue_by_fortnight": "{{ kpi_tree.metric_view('revenue', grains=['week', 'fortnight']) }}",
     "revenue_all_time": "{{ kpi_tree.metric_view('revenue_all_time') }}",
     "signups_every_day": "{{ kpi_tree.metric_view('signups_every_day') }}",
+    # any file name: the view of revenue_of_listed_channels, its joins declared in the file
+    "listed_channels_revenue": (
+        "-- depends_on: {{ ref('stg_shop__customers') }}\n"
+        "-- depends_on: {{ ref('stg_shop__countries') }}\n"
+        "{{ kpi_tree.metric_view('revenue_of_listed_channels') }}"
+    ),
 }
 
 # Filters and expressions the checks let through (they compile).
@@ -376,6 +382,26 @@ def test_checked_filters_and_expressions_compile(project: Path) -> None:
     ).read_text()
     assert "customer__country.continent" in compiled  # the filter's two-hop join
     assert "date_trunc('quarter', orders.ordered_at)" in compiled
+
+
+def test_a_view_must_depend_on_the_models_it_joins(project: Path) -> None:
+    """dbt parses every SQL file before any YAML, so a view cannot find, when it is
+    parsed, the semantic models a breakdown or a filter joins on an entity: the
+    project names their models (var metric_views_depend_on, or a depends_on line in
+    the view's file). A view that does not fails, naming them, instead of failing on
+    a fresh build when dbt happens to build it first."""
+    no_var = ["--vars", "{metric_views_depend_on: []}"]
+    result = dbt(project, ["compile", "--select", "revenue_of_listed_channels", *no_var])
+    assert not result.success
+    assert (
+        "KPI definition error in metric 'revenue_of_listed_channels' [missing_dependency]: "
+        "model 'revenue_of_listed_channels' reads stg_shop__countries, stg_shop__customers "
+        "(semantic model countries, customers, joined on an entity for a breakdown or a "
+        "filter) but does not depend on them"
+    ) in failure_text(result)
+    assert "-- depends_on: {{ ref('stg_shop__countries') }}" in failure_text(result)
+    declared = dbt(project, ["compile", "--select", "listed_channels_revenue", *no_var])
+    assert declared.success, failure_text(declared)
 
 
 @pytest.mark.parametrize("view", ["revenue_all_time", "signups_every_day"])

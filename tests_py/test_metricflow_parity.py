@@ -92,6 +92,16 @@ class Build:
     def metrics(self) -> dict[str, dict[str, Any]]:
         return {metric["name"]: metric for metric in self.manifest["metrics"].values()}
 
+    def metric_views(self) -> dict[str, str]:
+        """{metric: its view's name}: a view is a model calling metric_view, named as its
+        author likes; its metric() edge says which metric it compiles."""
+        views = {}
+        for node in self.manifest["nodes"].values():
+            if node["resource_type"] == "model" and "metric_view(" in node["raw_code"]:
+                (metric,) = [n for n in node["depends_on"]["nodes"] if n.startswith("metric.")]
+                views[metric.split(".")[-1]] = node["name"]
+        return views
+
     def start_oracle(self, queries: list[dict[str, Any]], workers: int = 1) -> Oracle:
         """MetricFlow answering the queries in the background, in `workers` processes
         (each set up once; on DuckDB each on its own copy of the database file, which
@@ -355,7 +365,9 @@ def shop(
 
 def test_every_shop_metric_matches_metricflow_at_every_grain_and_breakdown(shop: Build) -> None:
     metrics = shop.metrics()
-    relations = {name: f"{shop.engine.schema}_metrics.{name}" for name in metrics}
+    views = shop.metric_views()
+    assert sorted(views) == sorted(metrics)
+    relations = {name: f"{shop.engine.schema}_metrics.{views[name]}" for name in metrics}
     skip = dict(CALENDAR_ALIGNED)
     if shop.engine.name == "postgres":
         skip.update(POSTGRES_UNSUPPORTED)
@@ -637,12 +649,13 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
     assert any(node["package_name"] == "kpi_tree" for node in manifest["macros"].values())
 
     metrics = sorted(shop.metrics())
-    views = sorted(
+    views = shop.metric_views()
+    assert sorted(views) == metrics
+    assert sorted(
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["path"].startswith("metrics/")
-    )
-    assert views == metrics
+    ) == sorted(views.values())
     schema = shop.engine.schema
     if shop.engine.name == "postgres":
         schemas = {
@@ -665,9 +678,67 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
         }
     assert schemas == {schema, f"{schema}_metrics"}
     counts = shop.engine.query(
-        " union all ".join(f"select count(*) from {schema}_metrics.{name}" for name in metrics)
+        " union all ".join(f"select count(*) from {schema}_metrics.{view}" for view in views.values())
     )
     assert all(count > 0 for (count,) in counts)
+
+
+def test_every_view_depends_on_every_table_it_reads(shop: Build) -> None:
+    """A fresh build orders every view after every table its SQL reads, the ones its
+    breakdowns and filters join on entities included (customers, countries: named in
+    var metric_views_depend_on), as dbt's parent map of the build shows."""
+    manifest = shop.manifest
+    parents = manifest["parent_map"]
+    tables = {
+        node["relation_name"]: unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and node.get("relation_name")
+    }
+    views = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "metric_view(" in node["raw_code"]
+    ]
+    joined = 0
+    for view in views:
+        upstream, frontier = set(), [view["unique_id"]]
+        while frontier:
+            frontier = [p for node_id in frontier for p in parents.get(node_id, [])]
+            frontier = [node_id for node_id in frontier if node_id not in upstream]
+            upstream.update(frontier)
+        read = {unique_id for relation, unique_id in tables.items() if relation in view["compiled_code"]}
+        assert read and read <= upstream, (view["name"], sorted(read - upstream))
+        joined += "model.shop.stg_shop__countries" in read
+    assert len(views) == len(shop.metrics()) and joined >= 30, (len(views), joined)
+
+
+def test_a_view_is_named_as_its_author_likes(shop: Build) -> None:
+    """The shop has its own model `orders` (as dbt Labs' jaffle-shop does), so the view
+    of the metric `orders` is models/metrics/orders_metric.sql, holding
+    metric_view('orders'): its rows are the metric's (the parity above compares them),
+    and its comment in the warehouse is the metric's definition (the post-hook
+    comment_on_metric_view finds the metric from the view, not from its name)."""
+    models = {
+        node["name"]: node
+        for node in shop.manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    assert models["orders"]["path"] == "marts/orders.sql"
+    assert shop.metric_views()["orders"] == "orders_metric"
+    schema = f"{shop.engine.schema}_metrics"
+    assert shop.engine.query(f"select distinct metric_id from {schema}.orders_metric") == [
+        ("orders",)
+    ]
+    if shop.engine.name == "postgres":
+        sql = f"select obj_description('{schema}.orders_metric'::regclass, 'pg_class')"
+    else:
+        sql = (
+            "select comment from duckdb_views() "
+            f"where schema_name = '{schema}' and view_name = 'orders_metric'"
+        )
+    ((comment,),) = shop.engine.query(sql)
+    assert comment.startswith("Orders: "), comment
+    assert "One row per grain, period and breakdown member" in comment
 
 
 # --- MetricFlow accepts both semantic layers --------------------------------------

@@ -138,7 +138,7 @@
     -#}
     {%- set semantic_model, measure = kpi_tree.semantic_model_of_measure(measure_name, metric_name) -%}
     {%- set table = kpi_tree.import_name(semantic_model, metric_name) -%}
-    {%- do kpi_tree.add_import(plan, table, semantic_model.node_relation.relation_name) -%}
+    {%- do kpi_tree.add_import(plan, table, semantic_model.node_relation.relation_name, semantic_model) -%}
     {%- set time = kpi_tree.agg_time_dimension(semantic_model, measure, metric_name) -%}
     {%- set source = {
         'semantic_model': semantic_model,
@@ -169,7 +169,7 @@
     {%- set joins = [] -%}
     {%- for join in ns.joins if join.alias not in ns.aliases -%}
         {%- set ns.aliases = ns.aliases + [join.alias] -%}
-        {%- do kpi_tree.add_import(plan, join.table, join.semantic_model.node_relation.relation_name) -%}
+        {%- do kpi_tree.add_import(plan, join.table, join.semantic_model.node_relation.relation_name, join.semantic_model) -%}
         {%- do joins.append(join) -%}
     {%- endfor -%}
     {%- do source.update({

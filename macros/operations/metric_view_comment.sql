@@ -6,7 +6,9 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set facts = kpi_tree.metric_facts(this.identifier) -%}
+    {#- the view's metric (its name is its author's choice), else the view's name -#}
+    {%- set metric_names = kpi_tree.view_metric_names(model) -%}
+    {%- set facts = kpi_tree.metric_facts(metric_names[0] if metric_names | length == 1 else this.identifier) -%}
     {%- if not facts.exists -%}
         {{ return('') }}
     {%- endif -%}

@@ -147,7 +147,7 @@
         reach, as their labels between bars: '|channel|segment|segment,channel|'
         (a node's subgroup is one of its drill-downs when '|<breakdown>|' is in it). -#}
     {%- set labels = [] -%}
-    {%- for drill_down in kpi_tree.reachable_breakdowns(metric_name, var('kpi_drill_downs')) -%}
+    {%- for drill_down in kpi_tree.reachable_breakdowns(metric_name, var('kpi_drill_downs', [])) -%}
         {%- do labels.append(drill_down | join(',')) -%}
     {%- endfor -%}
     {{ return('|' ~ labels | join('|') ~ '|') }}
