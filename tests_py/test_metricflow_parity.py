@@ -9,9 +9,9 @@ Two semantic layers are checked, on DuckDB and on PostgreSQL:
   period aggregation), offsets (offset_window, offset_to_grain), ratio and
   derived metrics across semantic models, metric filters, a conversion metric
   with constant properties, and join_to_timespine / fill_nulls_with carried into
-  derived, ratio, offset, nested and cumulative metrics. It installs kpi-tree as a local package, as any
-  other dbt project would. Every metric is compared at day, week, month,
-  quarter and year, in total and by every breakdown;
+  derived, ratio, offset, nested and cumulative metrics. It installs kpi-tree as
+  a local package, as any other dbt project would. Every metric is compared at
+  day, week, month, quarter and year, in total and by every breakdown;
 - the demo project's own tree metrics, by month, week and quarter, in total and
   by motion, channel and segment.
 
@@ -498,7 +498,10 @@ def test_a_period_without_data_takes_what_the_inputs_take_there(shop: Build) -> 
     does not join the time spine: MetricFlow has no row for twice the visits on a day
     without visits, and the view no value."""
     spine = {date(2025, 1, 1) + timedelta(days=offset) for offset in range(730)}
-    signups, visits = seed_days("raw_customers", "signed_up_at"), seed_days("raw_visits", "visited_at")
+    signups, visits = (
+        seed_days("raw_customers", "signed_up_at"),
+        seed_days("raw_visits", "visited_at"),
+    )
     assert len(signups) == 9 and visits < spine
     schema = f"{shop.engine.schema}_metrics"
 
@@ -678,7 +681,9 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
         }
     assert schemas == {schema, f"{schema}_metrics"}
     counts = shop.engine.query(
-        " union all ".join(f"select count(*) from {schema}_metrics.{view}" for view in views.values())
+        " union all ".join(
+            f"select count(*) from {schema}_metrics.{view}" for view in views.values()
+        )
     )
     assert all(count > 0 for (count,) in counts)
 
@@ -706,7 +711,9 @@ def test_every_view_depends_on_every_table_it_reads(shop: Build) -> None:
             frontier = [p for node_id in frontier for p in parents.get(node_id, [])]
             frontier = [node_id for node_id in frontier if node_id not in upstream]
             upstream.update(frontier)
-        read = {unique_id for relation, unique_id in tables.items() if relation in view["compiled_code"]}
+        read = {
+            unique_id for relation, unique_id in tables.items() if relation in view["compiled_code"]
+        }
         assert read and read <= upstream, (view["name"], sorted(read - upstream))
         joined += "model.shop.stg_shop__countries" in read
     assert len(views) == len(shop.metrics()) and joined >= 30, (len(views), joined)
