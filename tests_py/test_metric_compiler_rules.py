@@ -205,6 +205,12 @@ metrics:
     config:
       meta:
         breakdowns: [[customer__country__continent__name]]
+  - name: signups_every_day_from_june
+    label: Signups from June 2025, every period of the time spine
+    type: simple
+    type_params:
+      measure: {name: signups, join_to_timespine: true, fill_nulls_with: 0}
+    filter: "{{ TimeDimension('customer__signed_up_at', 'month') }} >= '2025-06-01'"
   - name: visits_by_channel_of_order
     label: Visits by the channel of orders (not reachable from visits)
     type: simple
@@ -241,12 +247,20 @@ REFUSED = [
     ("revenue_by_missing_dimension", "revenue_by_missing_dimension", "unreachable_filter"),
     ("revenue_three_joins_away", "revenue_three_joins_away", "too_many_joins"),
     ("visits_by_channel_of_order", "visits_by_channel_of_order", "unreachable_breakdown"),
+    ("signups_every_day_from_june", "signups_every_day_from_june", "unsupported_filter"),
     ("revenue_by_fortnight", "revenue", "unsupported_grain"),
 ]
 # Views whose body is not the plain metric_view('<view name>').
 VIEW_BODIES = {
     "revenue_by_fortnight": "{{ kpi_tree.metric_view('revenue', grains=['week', 'fortnight']) }}",
     "revenue_all_time": "{{ kpi_tree.metric_view('revenue_all_time') }}",
+    "signups_every_day": "{{ kpi_tree.metric_view('signups_every_day') }}",
+    # any file name: the view of revenue_of_listed_channels, its joins declared in the file
+    "listed_channels_revenue": (
+        "-- depends_on: {{ ref('stg_shop__customers') }}\n"
+        "-- depends_on: {{ ref('stg_shop__countries') }}\n"
+        "{{ kpi_tree.metric_view('revenue_of_listed_channels') }}"
+    ),
 }
 
 # Filters and expressions the checks let through (they compile).
@@ -370,16 +384,32 @@ def test_checked_filters_and_expressions_compile(project: Path) -> None:
     assert "date_trunc('quarter', orders.ordered_at)" in compiled
 
 
-def test_cumulative_metrics_and_offsets_need_a_time_spine(project: Path) -> None:
-    result = dbt(
-        project,
-        [
-            "compile",
-            "--select",
-            "revenue_all_time",
-            "--vars",
-            "{metric_time_spine: null}",
-        ],
-    )
+def test_a_view_must_depend_on_the_models_it_joins(project: Path) -> None:
+    """dbt parses every SQL file before any YAML, so a view cannot find, when it is
+    parsed, the semantic models a breakdown or a filter joins on an entity: the
+    project names their models (var metric_views_depend_on, or a depends_on line in
+    the view's file). A view that does not fails, naming them, instead of failing on
+    a fresh build when dbt happens to build it first."""
+    no_var = ["--vars", "{metric_views_depend_on: []}"]
+    result = dbt(project, ["compile", "--select", "revenue_of_listed_channels", *no_var])
     assert not result.success
-    assert "'revenue_all_time' [missing_time_spine]" in failure_text(result)
+    assert (
+        "KPI definition error in metric 'revenue_of_listed_channels' [missing_dependency]: "
+        "model 'revenue_of_listed_channels' reads stg_shop__countries, stg_shop__customers "
+        "(semantic model countries, customers, joined on an entity for a breakdown or a "
+        "filter) but does not depend on them"
+    ) in failure_text(result)
+    assert "-- depends_on: {{ ref('stg_shop__countries') }}" in failure_text(result)
+    declared = dbt(project, ["compile", "--select", "listed_channels_revenue", *no_var])
+    assert declared.success, failure_text(declared)
+
+
+@pytest.mark.parametrize("view", ["revenue_all_time", "signups_every_day"])
+def test_cumulative_metrics_and_time_spine_joins_need_a_time_spine(
+    project: Path, view: str
+) -> None:
+    """A cumulative metric, and a measure with join_to_timespine (dbt compile stops at
+    the first failing node: one each)."""
+    result = dbt(project, ["compile", "--select", view, "--vars", "{metric_time_spine: null}"])
+    assert not result.success
+    assert f"'{view}' [missing_time_spine]" in failure_text(result)

@@ -7,21 +7,24 @@ Two semantic layers are checked, on DuckDB and on PostgreSQL:
   every aggregation (percentiles and median included), a semi-additive balance,
   a monthly measure, cumulative metrics (all time, windows, grain to date, each
   period aggregation), offsets (offset_window, offset_to_grain), ratio and
-  derived metrics across semantic models, metric filters and a conversion metric
-  with constant properties. It installs kpi-tree as a local package, as any
-  other dbt project would. Every metric is compared at day, week, month,
-  quarter and year, in total and by every breakdown;
+  derived metrics across semantic models, metric filters, a conversion metric
+  with constant properties, and join_to_timespine / fill_nulls_with carried into
+  derived, ratio, offset, nested and cumulative metrics. It installs kpi-tree as
+  a local package, as any other dbt project would. Every metric is compared at
+  day, week, month, quarter and year, in total and by every breakdown;
 - the demo project's own tree metrics, by month, week and quarter, in total and
   by motion, channel and segment.
 
 MetricFlow answers through tests_py/metricflow_oracle.py, which sets it up once
 per build and runs every query. Values must agree within 1e-9 (relative or
 absolute); a period MetricFlow leaves out must be null in the view (or the
-metric's fill_nulls_with).
+metric's value in a period without data: its fill_nulls_with, or for a derived or
+ratio metric joined to the time spine its expression over its inputs' values).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -31,7 +34,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,16 @@ class Build:
 
     def metrics(self) -> dict[str, dict[str, Any]]:
         return {metric["name"]: metric for metric in self.manifest["metrics"].values()}
+
+    def metric_views(self) -> dict[str, str]:
+        """{metric: its view's name}: a view is a model calling metric_view, named as its
+        author likes; its metric() edge says which metric it compiles."""
+        views = {}
+        for node in self.manifest["nodes"].values():
+            if node["resource_type"] == "model" and "metric_view(" in node["raw_code"]:
+                (metric,) = [n for n in node["depends_on"]["nodes"] if n.startswith("metric.")]
+                views[metric.split(".")[-1]] = node["name"]
+        return views
 
     def start_oracle(self, queries: list[dict[str, Any]], workers: int = 1) -> Oracle:
         """MetricFlow answering the queries in the background, in `workers` processes
@@ -171,7 +184,9 @@ def compare(
     expected: dict[Key, float | None],
     fill: float | None,
 ) -> list[str]:
-    """Every key where the view and MetricFlow disagree (missing = null, or the fill value)."""
+    """Every key where the view and MetricFlow disagree. A key one of them leaves out, or
+    has no value for (an answer of several metrics has a row where any of them has
+    one), takes the metric's value in a period without data (`fill`, or null)."""
     mismatches = []
     for key in sorted(view.keys() | expected.keys(), key=str):
         actual, wanted = view.get(key), expected.get(key)
@@ -189,10 +204,55 @@ def compare(
     return mismatches
 
 
-def fill_value(metric: dict[str, Any]) -> float | None:
-    measure = (metric.get("type_params") or {}).get("measure") or {}
-    fill = measure.get("fill_nulls_with")
-    return None if fill is None else float(fill)
+@dataclass
+class EmptyPeriod:
+    """A metric in a period of the time spine without data, as MetricFlow has it:
+    whether it has a row there (`joined`: join_to_timespine on its measure, or on an
+    input's, since a derived or ratio metric FULL OUTER JOINs its inputs), its value
+    there, and what a parent metric reads for it where it has no row (`fill`: a
+    simple metric's fill_nulls_with, null for every other type)."""
+
+    joined: bool
+    value: float | None
+    fill: float | None
+
+    @property
+    def seen_by_parent(self) -> float | None:
+        return self.value if self.joined else self.fill
+
+
+def empty_period(build: Build, name: str) -> EmptyPeriod:
+    """MetricFlow's semantics for a period without data, from the metric's definition
+    (not from the compiler): a derived or ratio metric joined to the time spine takes
+    its expression over its inputs' values there; one that is not has no row (null)."""
+    metric = build.metrics()[name]
+    params = metric.get("type_params") or {}
+    if metric["type"] in ("simple", "cumulative"):
+        measure = params.get("measure") or {}
+        fill = measure.get("fill_nulls_with")
+        value = None if fill is None else float(fill)
+        joined = bool(measure.get("join_to_timespine"))
+        return EmptyPeriod(joined, value, value if metric["type"] == "simple" else None)
+    if metric["type"] == "ratio":
+        inputs = {"numerator": params["numerator"], "denominator": params["denominator"]}
+    elif metric["type"] == "derived":
+        inputs = {item.get("alias") or item["name"]: item for item in params["metrics"]}
+    else:
+        return EmptyPeriod(False, None, None)
+    seen = {column: empty_period(build, item["name"]) for column, item in inputs.items()}
+    if not any(period.joined for period in seen.values()):
+        return EmptyPeriod(False, None, None)
+    values = {column: period.seen_by_parent for column, period in seen.items()}
+    if metric["type"] == "ratio":
+        numerator, denominator = values["numerator"], values["denominator"]
+        ratio = None if numerator is None or not denominator else numerator / denominator
+        return EmptyPeriod(True, ratio, None)
+    columns = ", ".join(
+        f"cast({'null' if value is None else value} as double precision) as {column}"
+        for column, value in values.items()
+    )
+    (value,) = build.engine.query(f"select {params['expr']} from (select {columns}) as inputs")[0]
+    return EmptyPeriod(True, as_float(value), None)
 
 
 def answer_values(
@@ -248,6 +308,8 @@ def check_parity(
                 )
                 plans.append((grain, breakdown, label, names))
     answers = build.start_oracle(queries).answers()
+    # a row MetricFlow leaves out: the metric's value in a period without data
+    missing = {name: empty_period(build, name).value for name in relations}
     mismatches: list[str] = []
     compared = 0
     for (grain, breakdown, label, names), answer in zip(plans, answers, strict=True):
@@ -260,7 +322,7 @@ def check_parity(
                 if key[0] == grain and key[2] == label
             }
             expected = answer_values(answer, name, grain, breakdown)
-            mismatches.extend(compare(name, view, expected, fill_value(metrics[name])))
+            mismatches.extend(compare(name, view, expected, missing[name]))
             compared += sum(1 for value in expected.values() if value is not None)
     assert not mismatches, f"{len(mismatches)} mismatches, e.g.:\n" + "\n".join(mismatches[:30])
     return compared
@@ -303,7 +365,9 @@ def shop(
 
 def test_every_shop_metric_matches_metricflow_at_every_grain_and_breakdown(shop: Build) -> None:
     metrics = shop.metrics()
-    relations = {name: f"{shop.engine.schema}_metrics.{name}" for name in metrics}
+    views = shop.metric_views()
+    assert sorted(views) == sorted(metrics)
+    relations = {name: f"{shop.engine.schema}_metrics.{views[name]}" for name in metrics}
     skip = dict(CALENDAR_ALIGNED)
     if shop.engine.name == "postgres":
         skip.update(POSTGRES_UNSUPPORTED)
@@ -406,6 +470,73 @@ def test_the_demo_calendar_ends_on_its_last_day(built_engine: Engine) -> None:
 
 
 # --- the shop: what the parity does not show --------------------------------------
+
+
+def seed_days(seed: str, column: str) -> set[date]:
+    """The days of a timestamp column of one of the shop's seeds."""
+    with (SHOP / "seeds" / f"{seed}.csv").open() as handle:
+        return {date.fromisoformat(row[column][:10]) for row in csv.DictReader(handle)}
+
+
+def period_of(day: date, grain: str) -> date:
+    """The period's first day (ISO weeks, from Monday)."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    month = {"month": day.month, "quarter": 3 * ((day.month - 1) // 3) + 1, "year": 1}[grain]
+    return date(day.year, month, 1)
+
+
+def test_a_period_without_data_takes_what_the_inputs_take_there(shop: Build) -> None:
+    """Nine customers sign up in two years, so most periods of the time spine have no
+    signups. signups_every_day joins the time spine with fill_nulls_with 0, and its
+    derived, offset and ratio metrics carry it, as in MetricFlow: in such a period,
+    for every member of every breakdown, twice its signups are 0, the change on a week
+    earlier is 0 when neither week has signups, the enterprise share is 0 / 0 (null),
+    and visits plus twice the signups are 0 on a day with neither. visits fills 0 but
+    does not join the time spine: MetricFlow has no row for twice the visits on a day
+    without visits, and the view no value."""
+    spine = {date(2025, 1, 1) + timedelta(days=offset) for offset in range(730)}
+    signups, visits = (
+        seed_days("raw_customers", "signed_up_at"),
+        seed_days("raw_visits", "visited_at"),
+    )
+    assert len(signups) == 9 and visits < spine
+    schema = f"{shop.engine.schema}_metrics"
+
+    def values(view: str, grain: str) -> dict[date, list[float | None]]:
+        """Every row's value (all breakdowns and members) by period."""
+        found: dict[date, list[float | None]] = {}
+        for period, value in shop.engine.query(
+            f"select cast(period_start as varchar), value from {schema}.{view} "
+            f"where grain = '{grain}'"
+        ):
+            found.setdefault(date.fromisoformat(str(period)[:10]), []).append(as_float(value))
+        return found
+
+    checked = 0
+    for grain in GRAINS:
+        periods = {period_of(day, grain) for day in spine}
+        without_signups = periods - {period_of(day, grain) for day in signups}
+        twice = values("twice_signups_every_day", grain)
+        share = values("enterprise_share_of_signups", grain)
+        for period in without_signups:
+            assert set(twice[period]) == {0.0}, (grain, period, twice[period])
+            assert set(share[period]) == {None}, (grain, period, share[period])
+            checked += len(twice[period]) + len(share[period])
+    days_without_signups = spine - signups
+    change = values("signups_week_over_week", "day")
+    both = values("visits_and_twice_signups", "day")
+    twice_visits = values("twice_visits", "day")
+    for day in sorted(days_without_signups):
+        if day - timedelta(days=7) in days_without_signups:
+            assert set(change[day]) == {0.0}, (day, change[day])
+        if day not in visits:
+            assert set(both[day]) == {0.0}, (day, both[day])
+            assert set(twice_visits[day]) == {None}, (day, twice_visits[day])
+            checked += len(both[day]) + len(twice_visits[day])
+    assert checked > 5_000, checked
 
 
 def test_ordinary_views_keep_rows_outside_the_time_spine(shop: Build) -> None:
@@ -521,12 +652,13 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
     assert any(node["package_name"] == "kpi_tree" for node in manifest["macros"].values())
 
     metrics = sorted(shop.metrics())
-    views = sorted(
+    views = shop.metric_views()
+    assert sorted(views) == metrics
+    assert sorted(
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["path"].startswith("metrics/")
-    )
-    assert views == metrics
+    ) == sorted(views.values())
     schema = shop.engine.schema
     if shop.engine.name == "postgres":
         schemas = {
@@ -549,9 +681,71 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
         }
     assert schemas == {schema, f"{schema}_metrics"}
     counts = shop.engine.query(
-        " union all ".join(f"select count(*) from {schema}_metrics.{name}" for name in metrics)
+        " union all ".join(
+            f"select count(*) from {schema}_metrics.{view}" for view in views.values()
+        )
     )
     assert all(count > 0 for (count,) in counts)
+
+
+def test_every_view_depends_on_every_table_it_reads(shop: Build) -> None:
+    """A fresh build orders every view after every table its SQL reads, the ones its
+    breakdowns and filters join on entities included (customers, countries: named in
+    var metric_views_depend_on), as dbt's parent map of the build shows."""
+    manifest = shop.manifest
+    parents = manifest["parent_map"]
+    tables = {
+        node["relation_name"]: unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and node.get("relation_name")
+    }
+    views = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "metric_view(" in node["raw_code"]
+    ]
+    joined = 0
+    for view in views:
+        upstream, frontier = set(), [view["unique_id"]]
+        while frontier:
+            frontier = [p for node_id in frontier for p in parents.get(node_id, [])]
+            frontier = [node_id for node_id in frontier if node_id not in upstream]
+            upstream.update(frontier)
+        read = {
+            unique_id for relation, unique_id in tables.items() if relation in view["compiled_code"]
+        }
+        assert read and read <= upstream, (view["name"], sorted(read - upstream))
+        joined += "model.shop.stg_shop__countries" in read
+    assert len(views) == len(shop.metrics()) and joined >= 30, (len(views), joined)
+
+
+def test_a_view_is_named_as_its_author_likes(shop: Build) -> None:
+    """The shop has its own model `orders` (as dbt Labs' jaffle-shop does), so the view
+    of the metric `orders` is models/metrics/orders_metric.sql, holding
+    metric_view('orders'): its rows are the metric's (the parity above compares them),
+    and its comment in the warehouse is the metric's definition (the post-hook
+    comment_on_metric_view finds the metric from the view, not from its name)."""
+    models = {
+        node["name"]: node
+        for node in shop.manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    assert models["orders"]["path"] == "marts/orders.sql"
+    assert shop.metric_views()["orders"] == "orders_metric"
+    schema = f"{shop.engine.schema}_metrics"
+    assert shop.engine.query(f"select distinct metric_id from {schema}.orders_metric") == [
+        ("orders",)
+    ]
+    if shop.engine.name == "postgres":
+        sql = f"select obj_description('{schema}.orders_metric'::regclass, 'pg_class')"
+    else:
+        sql = (
+            "select comment from duckdb_views() "
+            f"where schema_name = '{schema}' and view_name = 'orders_metric'"
+        )
+    ((comment,),) = shop.engine.query(sql)
+    assert comment.startswith("Orders: "), comment
+    assert "One row per grain, period and breakdown member" in comment
 
 
 # --- MetricFlow accepts both semantic layers --------------------------------------

@@ -33,6 +33,7 @@
     {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name, step.breakdowns, filters) -%}
     {%- do kpi_tree.check_day_level_measure(node.name, source, 'a cumulative metric') -%}
     {%- do kpi_tree.require_time_spine(plan, source, node.name, 'a cumulative metric') -%}
+    {%- set fill = measure_input.fill_nulls_with -%}
     {%- set name = step.name -%}
     {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
 
@@ -77,6 +78,14 @@
     {%- do kpi_tree.add_step(plan, name ~ '__window_rows', window_rows_sql) -%}
     {%- do kpi_tree.add_step(plan, name ~ '__daily_values',
         kpi_tree.aggregate_sql(plan, name ~ '__window_rows', step.breakdowns, aggregate)) -%}
+    {%- set daily_values = name ~ '__daily_values' -%}
+    {%- if measure_input.join_to_timespine -%}
+        {#- MetricFlow joins every day of the time spine before it takes a period's
+            first or last day, or their average: a day without rows counts with
+            the fill_nulls_with -#}
+        {%- set daily_values = kpi_tree.add_time_spine_rows(plan, name, daily_values, step.breakdowns,
+            ['day'], source, filters, fill | int if fill is not none else 'null', days=true) -%}
+    {%- endif -%}
 
     {%- set key_columns = ['breakdown'] + plan.dimensions -%}
     {%- set days_sql -%}
@@ -89,7 +98,7 @@
         {%- endfor %}
         daily_values.value
 
-    from {{ name }}__daily_values as daily_values
+    from {{ daily_values }} as daily_values
     cross join calendar__grains
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, name ~ '__days_in_period', days_sql) -%}
@@ -127,7 +136,10 @@
         {%- endset -%}
     {%- endif -%}
     {%- do kpi_tree.add_step(plan, name ~ '__values', values_sql) -%}
-    {{ return(kpi_tree.result(name ~ '__values', step.breakdowns, plan.grains, measure_input.fill_nulls_with)) }}
+    {#- as an input, a cumulative metric reads null where it has no row (MetricFlow
+        fills only simple metrics there); its own view shows its fill_nulls_with -#}
+    {{ return(kpi_tree.result(name ~ '__values', step.breakdowns, plan.grains, empty_value=fill,
+        time_spine=measure_input.join_to_timespine or false, data_ctes=[name ~ '__daily_values'])) }}
 {%- endmacro %}
 
 

@@ -44,6 +44,21 @@
 {%- endmacro %}
 
 
+{% macro filter_group_by_names(template) -%}
+    {#- The group-by names a filter's calls read ('customer__segment',
+        'customer__country__continent', 'customer'), grains left out. -#}
+    {%- set names = [] -%}
+    {%- for call in kpi_tree.filter_calls(template) -%}
+        {%- set parts = call.entity_path + call.name.split('__') -%}
+        {%- if parts | length > 1 and parts[-1] in kpi_tree.standard_grains() and call.function != 'Entity' -%}
+            {%- set parts = parts[:-1] -%}
+        {%- endif -%}
+        {%- do names.append(parts | join('__')) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
 {% macro resolve_filter_call(call, source, metric_name, template) -%}
     {#- {'sql', 'joins', 'time'} for one template call on the rows of source
         ({semantic_model, table, time}). -#}

@@ -62,10 +62,31 @@
 
 
 {% macro result(cte, breakdowns, grains, fill_nulls_with=none, has_fraction=false,
-    numerator_fill=none, denominator_fill=none) -%}
+    numerator_fill=none, denominator_fill=none, empty_value=none, time_spine=false, data_ctes=none) -%}
+    {#-
+        A compiled metric, as MetricFlow combines it into a parent:
+        fill_nulls_with    what a parent reads where it has no row (a simple
+                           metric's fill_nulls_with; null for every other type)
+        time_spine         it has a row in every period of the time spine
+                           (join_to_timespine on its measure, or on an input's)
+        empty_value        its value in a period without data (default
+                           fill_nulls_with), shown by a view's densified rows
+        data_ctes          the CTEs of its rows that come from data, not from the
+                           time spine (its breakdown members; default [cte])
+    -#}
     {{ return({'cte': cte, 'breakdowns': breakdowns, 'grains': grains,
         'fill_nulls_with': fill_nulls_with, 'has_fraction': has_fraction,
-        'numerator_fill': numerator_fill, 'denominator_fill': denominator_fill}) }}
+        'numerator_fill': numerator_fill, 'denominator_fill': denominator_fill,
+        'empty_value': empty_value if empty_value is not none else fill_nulls_with,
+        'time_spine': time_spine, 'data_ctes': data_ctes or [cte]}) }}
+{%- endmacro %}
+
+
+{% macro empty_period_value(result) -%}
+    {#- What a parent reads for a compiled input in a period of the time spine
+        where the input has no data: its row there (joined to the time spine), or
+        its fill_nulls_with. SQL, or none (null). -#}
+    {{ return(result.empty_value if result.time_spine else result.fill_nulls_with) }}
 {%- endmacro %}
 
 
@@ -117,7 +138,7 @@
     -#}
     {%- set semantic_model, measure = kpi_tree.semantic_model_of_measure(measure_name, metric_name) -%}
     {%- set table = kpi_tree.import_name(semantic_model, metric_name) -%}
-    {%- do kpi_tree.add_import(plan, table, semantic_model.node_relation.relation_name) -%}
+    {%- do kpi_tree.add_import(plan, table, semantic_model.node_relation.relation_name, semantic_model) -%}
     {%- set time = kpi_tree.agg_time_dimension(semantic_model, measure, metric_name) -%}
     {%- set source = {
         'semantic_model': semantic_model,
@@ -148,7 +169,7 @@
     {%- set joins = [] -%}
     {%- for join in ns.joins if join.alias not in ns.aliases -%}
         {%- set ns.aliases = ns.aliases + [join.alias] -%}
-        {%- do kpi_tree.add_import(plan, join.table, join.semantic_model.node_relation.relation_name) -%}
+        {%- do kpi_tree.add_import(plan, join.table, join.semantic_model.node_relation.relation_name, join.semantic_model) -%}
         {%- do joins.append(join) -%}
     {%- endfor -%}
     {%- do source.update({
@@ -269,9 +290,12 @@ from {{ source.table }}
     {%- set source = kpi_tree.measure_source(plan, measure_input.name, node.name, step.breakdowns, filters) -%}
     {%- set grains = kpi_tree.measure_grains(plan, source.granularity) -%}
     {%- set fill = measure_input.fill_nulls_with -%}
+    {%- if measure_input.join_to_timespine -%}
+        {%- do kpi_tree.check_time_spine_join(plan, source, step.parent or node.name) -%}
+    {%- endif -%}
     {%- if step.offset -%}
         {%- set values = kpi_tree.add_offset_steps(plan, node, step, source, grains) -%}
-        {{ return(kpi_tree.result(values, step.breakdowns, grains, fill)) }}
+        {{ return(kpi_tree.measure_result(plan, step, source, measure_input, values, grains)) }}
     {%- endif -%}
     {%- set aggregate = kpi_tree.measure_aggregate(source.measure, 'measure_value', node.name) -%}
     {%- set non_additive = source.measure.non_additive_dimension -%}
@@ -284,7 +308,123 @@ from {{ source.table }}
     {%- endif -%}
     {%- do kpi_tree.add_step(plan, step.name ~ '__values',
         kpi_tree.aggregate_sql(plan, aggregated_rows, step.breakdowns, aggregate)) -%}
-    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns, grains, fill)) }}
+    {{ return(kpi_tree.measure_result(plan, step, source, measure_input, step.name ~ '__values', grains)) }}
+{%- endmacro %}
+
+
+{% macro measure_result(plan, step, source, measure_input, values, grains) -%}
+    {#- The result of a simple metric (or an offset of one) whose values are in
+        the CTE `values`; with join_to_timespine, the periods of the time spine
+        without data added (add_time_spine_rows; the filters a parent metric
+        adds are applied to them again, as MetricFlow does). -#}
+    {%- set fill = measure_input.fill_nulls_with -%}
+    {%- if not measure_input.join_to_timespine -%}
+        {{ return(kpi_tree.result(values, step.breakdowns, grains, fill)) }}
+    {%- endif -%}
+    {%- set joined = kpi_tree.add_time_spine_rows(plan, step.name, values, step.breakdowns, grains,
+        source, step.context_filters) -%}
+    {{ return(kpi_tree.result(joined, step.breakdowns, grains, fill, time_spine=true, data_ctes=[values])) }}
+{%- endmacro %}
+
+
+{% macro check_time_spine_join(plan, source, metric_name) -%}
+    {#- join_to_timespine: MetricFlow joins the aggregated measure to the time
+        spine (a LEFT OUTER JOIN from it), so the measure needs one, its rows
+        must fall inside it, and a filter on a time dimension, which MetricFlow
+        applies to the time spine, is not supported. -#}
+    {%- do kpi_tree.require_time_spine(plan, source, metric_name, 'a join_to_timespine measure') -%}
+    {%- if source.time_filter -%}
+        {{ kpi_tree.fail(metric_name, 'unsupported_filter', "measure '" ~ source.measure.name
+            ~ "' joins the time spine (join_to_timespine) and is filtered on a time dimension; "
+            ~ "MetricFlow applies such a filter to the time spine, not the rows: not supported") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro add_time_spine_rows(plan, name, values, breakdowns, grains, source, filters,
+    value_sql='null', days=false) -%}
+    {#-
+        join_to_timespine, as MetricFlow does it: the time spine LEFT OUTER JOIN
+        the aggregated values on the period, so each period (per breakdown)
+        without a row gets one, its dimensions null and its value null (the
+        fill_nulls_with comes later, as for any missing value). MetricFlow then
+        applies again each of `filters` (templates; the ones a parent metric
+        adds) whose dimensions the breakdown has, to the row's null dimensions:
+        a row it rejects is left out. days: the periods are the time spine's
+        days (grain day), for cumulative metrics before their periods are
+        taken. Adds the step <name>__with_time_spine.
+    -#}
+    {%- set conditions = [] -%}
+    {%- for template in filters -%}
+        {%- set names = kpi_tree.filter_group_by_names(template) -%}
+        {%- set labels = [] -%}
+        {%- for breakdown in breakdowns if names | reject('in', breakdown) | list | length == 0 -%}
+            {%- do labels.append(kpi_tree.quote_string(kpi_tree.breakdown_label(breakdown))) -%}
+        {%- endfor -%}
+        {%- if labels -%}
+            {%- do conditions.append({'labels': labels,
+                'filter': kpi_tree.render_filter(template, source, name)}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set string_type = dbt.type_string() | lower -%}
+    {%- set key_columns = ['grain', 'period_start', 'breakdown'] + plan.dimensions -%}
+    {%- set labels = [] -%}
+    {%- for label in kpi_tree.breakdown_labels(breakdowns) -%}
+        {%- do labels.append('select ' ~ label ~ ' as breakdown') -%}
+    {%- endfor -%}
+    {%- set step_sql -%}
+    select
+        {{ (key_columns + ['value']) | join(',
+        ') }}
+    from {{ values }}
+
+    union all
+
+    -- a period of the time spine without data: a row with null dimensions (join_to_timespine)
+    select
+        periods.grain,
+        periods.period_start,
+        breakdowns.breakdown,
+        {%- for column in plan.dimensions %}
+        cast(null as {{ string_type }}) as {{ column }},
+        {%- endfor %}
+        {{ value_sql }} as value
+
+    {% if days -%}
+    from (select 'day' as grain, date_day as period_start from calendar__days) as periods
+    {%- else -%}
+    from calendar__periods as periods
+    {%- endif %}
+    cross join ({{ labels | join(' union all ') }}) as breakdowns
+    where
+        {%- if not days %}
+        periods.grain in {{ kpi_tree.grain_list(grains) }}
+        and
+        {%- endif %} not exists (
+            select 1
+            from {{ values }} as data_rows
+            where data_rows.grain = periods.grain
+                and data_rows.period_start = periods.period_start
+                and data_rows.breakdown = breakdowns.breakdown
+        )
+        {%- for condition in conditions %}
+        -- a parent's filter, on the row's null dimensions (their types kept: a row of nulls)
+        and (
+            breakdowns.breakdown not in ({{ condition.labels | join(', ') }})
+            or exists (
+                select 1
+                from (select 1 as anchor) as null_row
+                left join {{ source.table }} on 1 = 0
+                {%- for join in condition.filter.joins %}
+                left join {{ join.table }} as {{ join.alias }} on 1 = 0
+                {%- endfor %}
+                where {{ condition.filter.sql }}
+            )
+        )
+        {%- endfor %}
+    {%- endset -%}
+    {%- do kpi_tree.add_step(plan, name ~ '__with_time_spine', step_sql) -%}
+    {{ return(name ~ '__with_time_spine') }}
 {%- endmacro %}
 
 
@@ -406,10 +546,7 @@ from {{ source.table }}
         dimension values together and reads each input once.
         named_inputs: [(column name, compiled result)].
     -#}
-    {%- set labels = [] -%}
-    {%- for breakdown in breakdowns -%}
-        {%- do labels.append(kpi_tree.quote_string(kpi_tree.breakdown_label(breakdown))) -%}
-    {%- endfor -%}
+    {%- set labels = kpi_tree.breakdown_labels(breakdowns) -%}
     {%- set key_columns = ['grain', 'period_start', 'breakdown'] + plan.dimensions -%}
     {%- set stacked_sql -%}
     {%- for column, result in named_inputs %}
@@ -460,9 +597,50 @@ from {{ source.table }}
     from {{ step.name }}__inputs
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, step.name ~ '__values', step_sql) -%}
-    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns,
-        kpi_tree.common_grains([numerator, denominator]), has_fraction=true,
-        numerator_fill=numerator.fill_nulls_with, denominator_fill=denominator.fill_nulls_with)) }}
+    {%- set inputs = [('numerator', numerator), ('denominator', denominator)] -%}
+    {{ return(kpi_tree.combined_result(plan, step, inputs, 'numerator / nullif(denominator, 0)',
+        kpi_tree.common_grains([numerator, denominator]), has_fraction=true)) }}
+{%- endmacro %}
+
+
+{% macro combined_result(plan, step, named_inputs, expression, grains, has_fraction=false) -%}
+    {#-
+        The result of a ratio or derived metric over its compiled inputs
+        [(column name, result)]. As MetricFlow combines them (a FULL OUTER JOIN of
+        the inputs), it has a row wherever an input has one, so it is joined to
+        the time spine when an input is; its value in a period without data is
+        then the expression over the inputs' values there (each one's row, or its
+        fill_nulls_with): step <name>__empty_period. Otherwise a period without
+        data has no value (null).
+    -#}
+    {%- set ns = namespace(time_spine=false, data_ctes=[]) -%}
+    {%- for column, result in named_inputs -%}
+        {%- set ns.time_spine = ns.time_spine or result.time_spine -%}
+        {%- set ns.data_ctes = ns.data_ctes + result.data_ctes -%}
+    {%- endfor -%}
+    {%- set empty_value = none -%}
+    {%- if ns.time_spine -%}
+        {%- set float_type = kpi_tree.type_double() -%}
+        {%- set empty_sql -%}
+    -- a period without data: each input's value there, or its fill_nulls_with (as in MetricFlow)
+    select {{ expression }} as value
+    from (
+        select
+            {%- for column, result in named_inputs %}
+            {%- set value = kpi_tree.empty_period_value(result) %}
+            cast({{ 'null' if value is none else value }} as {{ float_type }}) as {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+    ) as empty_period
+        {%- endset -%}
+        {%- do kpi_tree.add_step(plan, step.name ~ '__empty_period', empty_sql) -%}
+        {%- set empty_value = '(select value from ' ~ step.name ~ '__empty_period)' -%}
+    {%- endif -%}
+    {#- a ratio's numerator and denominator columns, in a period without data -#}
+    {%- set numerator_fill = kpi_tree.empty_period_value(named_inputs[0][1]) if has_fraction else none -%}
+    {%- set denominator_fill = kpi_tree.empty_period_value(named_inputs[1][1]) if has_fraction else none -%}
+    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns, grains, has_fraction=has_fraction,
+        numerator_fill=numerator_fill, denominator_fill=denominator_fill,
+        empty_value=empty_value, time_spine=ns.time_spine, data_ctes=ns.data_ctes)) }}
 {%- endmacro %}
 
 
@@ -498,7 +676,7 @@ from {{ source.table }}
     from {{ step.name }}__inputs
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, step.name ~ '__values', step_sql) -%}
-    {{ return(kpi_tree.result(step.name ~ '__values', step.breakdowns, kpi_tree.common_grains(results))) }}
+    {{ return(kpi_tree.combined_result(plan, step, named_inputs, expression, kpi_tree.common_grains(results))) }}
 {%- endmacro %}
 
 

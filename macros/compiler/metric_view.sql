@@ -49,8 +49,23 @@
     {%- endif -%}
     {%- do kpi_tree.add_metric_output(plan, metric_name) -%}
     {%- do kpi_tree.add_step(plan, 'final', 'select * from ' ~ metric_name ~ '__dense') -%}
+    {%- do kpi_tree.check_lineage(plan) -%}
     {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, [node])) }}
+{%- endmacro %}
+
+
+{% macro view_metric_names(node) -%}
+    {#- The metrics a model built by metric_view shows (its metric() edges): the
+        view's name is its author's, so this, not the name, says which metric
+        it is ([] for any other model). -#}
+    {%- set names = [] -%}
+    {%- if 'metric_view(' in (node.raw_code or '') -%}
+        {%- for node_id in node.depends_on.nodes if node_id.startswith('metric.') -%}
+            {%- do names.append(node_id.split('.')[-1]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names) }}
 {%- endmacro %}
 
 
@@ -74,6 +89,7 @@
         {{ kpi_tree.fail('(none)', 'no_metrics', 'metric_query needs at least one metric') }}
     {%- endif -%}
     {%- do kpi_tree.add_step(plan, 'final', selects | join('\n    union all\n    ')) -%}
+    {%- do kpi_tree.check_lineage(plan) -%}
     {%- do kpi_tree.check_rows_inside_time_spine(plan) -%}
     {{ return(kpi_tree.render_plan(plan, nodes)) }}
 {%- endmacro %}
@@ -139,10 +155,82 @@
 {%- endmacro %}
 
 
-{% macro add_import(plan, name, relation) -%}
+{% macro add_import(plan, name, relation, semantic_model=none) -%}
     {%- if name not in plan.imports | map(attribute='name') | list -%}
-        {%- do plan.imports.append({'name': name, 'sql': 'select * from ' ~ relation}) -%}
+        {%- do plan.imports.append({'name': name, 'sql': 'select * from ' ~ relation,
+            'semantic_model': semantic_model}) -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro check_lineage(plan) -%}
+    {#-
+        Every semantic model whose table the SQL reads (for a measure, or joined
+        for a breakdown or a filter) must be upstream of the model being
+        compiled, or dbt may build the model first ("table does not exist"), and
+        state:modified+ misses it. The metric's own semantic models are, through
+        metric(); a semantic model joined on an entity is not, and cannot be
+        found when the model is parsed (dbt parses every SQL file before any
+        YAML): the model must name it. Fails with rule missing_dependency,
+        naming the models to add. Execute time, in a model only.
+    -#}
+    {%- if not execute or model is not defined or not model or not model.unique_id is defined -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set upstream = kpi_tree.upstream_node_ids(model.unique_id) -%}
+    {%- set missing = {} -%}
+    {%- for import in plan.imports if import.semantic_model -%}
+        {%- for model_id in import.semantic_model.depends_on.nodes if model_id not in upstream -%}
+            {%- do missing.update({model_id: import.semantic_model.name}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {%- set names = [] -%}
+        {%- set semantic_models = [] -%}
+        {%- set refs = [] -%}
+        {%- for model_id, semantic_model in missing.items() | sort -%}
+            {%- set name = (graph.nodes.get(model_id) or {}).get('name') or model_id.split('.')[-1] -%}
+            {%- do names.append(name) -%}
+            {%- do semantic_models.append(semantic_model) -%}
+            {%- do refs.append("-- depends_on: {{ ref('" ~ name ~ "') }}") -%}
+        {%- endfor -%}
+        {{ kpi_tree.fail(plan.top or model.name, 'missing_dependency', "model '" ~ model.name
+            ~ "' reads " ~ names | join(', ') ~ " (semantic model " ~ semantic_models | join(', ')
+            ~ ", joined on an entity for a breakdown or a filter) but does not depend on "
+            ~ ('it' if names | length == 1 else 'them') ~ ", so dbt may build it before "
+            ~ ('that exists' if names | length == 1 else 'they exist') ~ ": add the line "
+            ~ refs | join(' and the line ') ~ " to " ~ model.original_file_path
+            ~ ", or add " ~ names | join(', ') ~ " to var metric_views_depend_on (every metric view)") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro upstream_node_ids(unique_id) -%}
+    {#- The unique ids of every node upstream of unique_id (models, seeds,
+        snapshots, sources, metrics, semantic models), as a dict {id: true}. -#}
+    {%- set seen = {} -%}
+    {%- set ns = namespace(frontier=[unique_id]) -%}
+    {%- for _ in range(1000) if ns.frontier -%}
+        {%- set parents = [] -%}
+        {%- for node_id in ns.frontier -%}
+            {%- if node_id.startswith('metric.') -%}
+                {%- set node = graph.metrics.get(node_id) -%}
+            {%- elif node_id.startswith('semantic_model.') -%}
+                {%- set node = graph.semantic_models.get(node_id) -%}
+            {%- elif node_id.startswith('source.') -%}
+                {%- set node = graph.sources.get(node_id) -%}
+            {%- else -%}
+                {%- set node = graph.nodes.get(node_id) -%}
+            {%- endif -%}
+            {%- for parent in (node.depends_on.nodes if node and node.depends_on is defined else [])
+                if parent not in seen -%}
+                {%- do seen.update({parent: true}) -%}
+                {%- do parents.append(parent) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set ns.frontier = parents -%}
+    {%- endfor -%}
+    {{ return(seen) }}
 {%- endmacro %}
 
 
@@ -174,8 +262,9 @@ select * from final
         The metric's values densified: every period (of the calendar, and any the
         data has outside it) for every breakdown member the metric has data for. A
         period without data shows up with a null value, or the measure's
-        fill_nulls_with. Adds the steps <metric>__periods, <metric>__members and
-        <metric>__dense.
+        fill_nulls_with (a derived or ratio metric joined to the time spine: its
+        expression over its inputs' values there). Adds the steps
+        <metric>__periods, <metric>__members and <metric>__dense.
     -#}
     {%- set result = kpi_tree.compile_metric(plan, metric_name) -%}
     {%- set values = result.cte -%}
@@ -189,13 +278,30 @@ select * from final
     select grain, period_start from {{ values }}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, metric_name ~ '__periods', periods_sql) -%}
+    {%- set member_columns = ['breakdown'] + plan.dimensions -%}
     {%- set members_sql -%}
+    {%- if result.time_spine %}
+    -- the members the data has (a time spine row's null dimensions are no member)
+    select distinct
+        {{ member_columns | join(',\n        ') }}
+
+    from (
+        {%- for data_cte in result.data_ctes | unique %}
+        select {{ member_columns | join(', ') }} from {{ data_cte }}
+        union all
+        {%- endfor %}
+        select {{ member_columns | join(', ') }} from {{ values }}
+        where breakdown = {{ kpi_tree.quote_string(kpi_tree.breakdown_label([])) }}
+    ) as data_members
+    where breakdown in ({{ kpi_tree.breakdown_labels(result.breakdowns) | join(', ') }})
+    {%- else %}
     select distinct
         breakdown{% for column in plan.dimensions %},
         {{ column }}
         {%- endfor %}
 
     from {{ values }}
+    {%- endif %}
     {%- endset -%}
     {%- do kpi_tree.add_step(plan, metric_name ~ '__members', members_sql) -%}
     {%- set float_type = kpi_tree.type_double() -%}
@@ -208,9 +314,9 @@ select * from final
         {%- for column in plan.dimensions %}
         members.{{ column }},
         {%- endfor %}
-        cast({{ kpi_tree.input_value(result, values ~ '.value') }} as {{ float_type }}) as value,
+        cast({{ kpi_tree.input_value({'fill_nulls_with': result.empty_value}, values ~ '.value') }} as {{ float_type }}) as value,
         {%- if result.has_fraction %}
-        {#- a period without data: the inputs' fill_nulls_with (0 / 0 is a rate of nothing) #}
+        {#- a period without data: the inputs' values there (0 / 0 is a rate of nothing) #}
         cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('numerator_fill')}, values ~ '.numerator') }} as {{ float_type }}) as numerator,
         cast({{ kpi_tree.input_value({'fill_nulls_with': result.get('denominator_fill')}, values ~ '.denominator') }} as {{ float_type }}) as denominator
         {%- else %}

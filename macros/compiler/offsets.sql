@@ -83,7 +83,9 @@
 
 {% macro add_shifted_periods(plan, node, step, offset, grains, suffix) -%}
     {#- At grains no coarser than the offset: each period of the time spine takes
-        the unshifted input's value of the shifted period. -#}
+        the unshifted input's value of the shifted period (of its rows from data:
+        a join_to_timespine measure joins the time spine after the offset, as in
+        MetricFlow). -#}
     {%- set own_filters = step.context_filters -%}
     {%- set unshifted = kpi_tree.compile_metric(plan, node.name, {
         'name': (step.name ~ '__unshifted') if own_filters else node.name,
@@ -107,7 +109,7 @@
         unshifted.value
 
     from calendar__periods as periods
-    inner join {{ unshifted.cte }} as unshifted
+    inner join {{ unshifted.data_ctes[0] }} as unshifted
         on periods.grain = unshifted.grain
         and unshifted.period_start = {{ shifted }}
     where periods.grain in {{ kpi_tree.grain_list(grains) }}

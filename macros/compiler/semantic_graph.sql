@@ -274,6 +274,16 @@
 {%- endmacro %}
 
 
+{% macro breakdown_labels(breakdowns) -%}
+    {#- The breakdowns' labels as SQL string literals. -#}
+    {%- set labels = [] -%}
+    {%- for breakdown in breakdowns -%}
+        {%- do labels.append(kpi_tree.quote_string(kpi_tree.breakdown_label(breakdown))) -%}
+    {%- endfor -%}
+    {{ return(labels) }}
+{%- endmacro %}
+
+
 {% macro time_dimension(semantic_model, time_dimension_name, metric_name, what) -%}
     {#- A time dimension of the semantic model: {'sql' (unqualified), 'granularity'}. -#}
     {%- for dimension in semantic_model.dimensions

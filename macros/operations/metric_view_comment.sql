@@ -18,8 +18,11 @@
 
 {% macro metric_view_comment_text() -%}
     {#- The comment of this metric view: its metric's label, definition, unit, direction,
-        owner and layer, and how to read it; none for a view of no metric. -#}
-    {%- set facts = kpi_tree.metric_facts(this.identifier) -%}
+        owner and layer, and how to read it; none for a view of no metric. The view's
+        metric is its metric() edge (its name is its author's choice), else its name. -#}
+    {%- set metric_names = kpi_tree.view_metric_names(model) -%}
+    {%- set facts = kpi_tree.metric_facts(
+        metric_names[0] if metric_names | length == 1 else this.identifier) -%}
     {%- if not facts.exists -%}
         {{ return(none) }}
     {%- endif -%}

@@ -324,13 +324,11 @@
 
 
 {% macro view_violations(nodes) -%}
-    {#- Rule missing_metric_view: every metric a tree reads has its view in models/metrics/. -#}
+    {#- Rule missing_metric_view: every metric a tree reads has a view (a model
+        calling metric_view, whatever its name). -#}
     {%- set views = [] -%}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model'
-        and 'metric_view(' in node.raw_code -%}
-        {%- for metric_id in node.depends_on.nodes if metric_id.startswith('metric.') -%}
-            {%- do views.append(metric_id.split('.')[-1]) -%}
-        {%- endfor -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- do views.extend(kpi_tree.view_metric_names(node)) -%}
     {%- endfor -%}
     {%- set violations = [] -%}
     {%- set seen = [] -%}
@@ -339,8 +337,8 @@
         {%- do seen.append(node.metric_id) -%}
         {%- do violations.append(kpi_tree.violation('missing_metric_view', node.tree_id, node.node_id,
             node.metric_id, "metric '" ~ node.metric_id ~ "' has no view",
-            "add models/metrics/" ~ node.metric_id ~ ".sql containing {{ kpi_tree.metric_view('"
-            ~ node.metric_id ~ "') }}")) -%}
+            "add a model (models/metrics/" ~ node.metric_id ~ ".sql, or any name) containing "
+            ~ "{{ kpi_tree.metric_view('" ~ node.metric_id ~ "') }}")) -%}
     {%- endfor -%}
     {{ return(violations) }}
 {%- endmacro %}

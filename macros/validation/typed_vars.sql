@@ -35,7 +35,7 @@
         'metric_rows_outside_time_spine': {'type': 'name', 'choices': ['error', 'warn'],
             'default': 'error'},
         'kpi_tree_grains': {'type': 'name_list', 'choices': ['week', 'month', 'quarter']},
-        'kpi_drill_downs': {'type': 'name_lists'},
+        'kpi_drill_downs': {'type': 'name_lists', 'default': []},
         'funnel_event_types': vocabulary,
         'motions': vocabulary,
         'channels': vocabulary,
