@@ -12,7 +12,9 @@
     period has no rate effect; one new since the baseline has no share in the
     target mix (all its share is mix) and the node's rate as its target. A
     subgroup with a numerator but no denominator (pipeline from a channel
-    without spend) has no rate to weigh: what it leaves is unexplained.
+    without spend) has no rate to weigh: what it leaves is unexplained. A mix
+    effect within var('kpi_noise_tolerance') of the node's rate is rounding
+    (target shares and rates that are not exact in binary), never a mix shift.
 -#}
 
 with
@@ -151,7 +153,9 @@ final as (
         coalesce(
             node_actual is not null
             and direction_sign * dimension_mix_effect < 0
-            and abs(dimension_mix_effect) > abs(dimension_rate_effect),
+            and abs(dimension_mix_effect) > abs(dimension_rate_effect)
+            and abs(dimension_mix_effect)
+            > {{ var('kpi_noise_tolerance') }} * greatest(abs(node_actual), abs(node_target)),
             false
         ) as is_mix_shift
 
