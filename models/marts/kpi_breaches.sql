@@ -174,8 +174,9 @@ with_streaks as (
 final as (
 
     select
-        {{ kpi_tree.surrogate_key(['threshold_id', 'tree_id', 'node_id', 'motion', 'period_start']) }}
-            as breach_id,
+        {{ kpi_tree.surrogate_key([
+            'threshold_id', 'tree_id', 'node_id', 'motion', 'period_start'
+        ]) }} as breach_id,
         threshold_id,
         tree_id,
         node_id,
