@@ -19,8 +19,10 @@ def rows(engine: Engine, sql: str, names: list[str]) -> list[dict[str, Any]]:
 
 
 def breaches(engine: Engine) -> list[dict[str, Any]]:
+    """Every row of kpi_breaches: one per tree node reading the metric."""
     names = [
-        "threshold_id", "metric_id", "motion", "grain", "period_start", "rule", "observed",
+        "threshold_id", "tree_id", "node_id", "metric_id", "motion", "grain", "period_start",
+        "rule", "observed",
         "threshold", "severity", "owner", "action", "first_breached_period",
         "consecutive_periods_in_breach",
     ]  # fmt: skip
@@ -31,15 +33,15 @@ def breaches(engine: Engine) -> list[dict[str, Any]]:
 
 
 def tree(engine: Engine) -> list[dict[str, Any]]:
+    """Every tree node's total rows in kpi_tree (a metric judged in each tree reading it)."""
     names = [
-        "metric_id", "grain", "period_start", "motion", "period_state", "trend", "actual",
-        "target", "pacing_target", "direction",
+        "tree_id", "node_id", "metric_id", "grain", "period_start", "motion", "period_state",
+        "trend", "actual", "target", "pacing_target", "direction",
     ]  # fmt: skip
     select = ", ".join("cast(period_start as varchar)" if n == "period_start" else n for n in names)
     return rows(
         engine,
-        f"select {select} from {engine.relation('marts', 'kpi_tree')} "
-        "where breakdown = 'total' and is_primary_node",
+        f"select {select} from {engine.relation('marts', 'kpi_tree')} where breakdown = 'total'",
         names,
     )
 
@@ -61,18 +63,25 @@ def test_the_leak_is_a_critical_breach_with_owner_and_action(built_engine: Engin
         assert breach["consecutive_periods_in_breach"] == streak
 
 
-def declining_streaks(engine: Engine) -> dict[tuple[str, str, str, str], int]:
-    """Declining periods in a row, per (metric, grain, motion, period), recomputed in Python."""
-    series: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+Series = tuple[str, str, str, str, str]  # tree, node, metric, grain, motion
+
+
+def series_of(row: dict[str, Any]) -> Series:
+    return row["tree_id"], row["node_id"], row["metric_id"], row["grain"], row["motion"]
+
+
+def declining_streaks(engine: Engine) -> dict[tuple[Series, str], int]:
+    """Declining periods in a row, per tree node series and period, recomputed in Python."""
+    series: dict[Series, list[dict[str, Any]]] = defaultdict(list)
     for row in tree(engine):
         if row["period_state"] != "not_started":
-            series[(row["metric_id"], row["grain"], row["motion"])].append(row)
+            series[series_of(row)].append(row)
     streaks = {}
-    for (metric, grain, motion), periods in series.items():
+    for key, periods in series.items():
         streak = 0
         for row in sorted(periods, key=lambda r: r["period_start"]):
             streak = streak + 1 if row["trend"] == "worse" else 0
-            streaks[(metric, grain, motion, row["period_start"])] = streak
+            streaks[(key, row["period_start"])] = streak
     return streaks
 
 
@@ -81,7 +90,7 @@ def test_consecutive_declines_fire_at_n_periods_and_not_at_n_minus_one(
 ) -> None:
     streaks = declining_streaks(built_engine)
     fired = {
-        (b["metric_id"], b["grain"], b["motion"], b["period_start"]): b
+        (series_of(b), b["period_start"]): b
         for b in breaches(built_engine)
         if b["rule"] == "consecutive_declines"
     }
@@ -91,20 +100,20 @@ def test_consecutive_declines_fire_at_n_periods_and_not_at_n_minus_one(
     }
     checked_at_n_minus_one = 0
     for metric, grain, periods in thresholds.values():
-        for (m, g, motion, period), streak in streaks.items():
-            if (m, g) != (metric, grain):
+        for key, streak in streaks.items():
+            if key[0][2:4] != (metric, grain):
                 continue
-            key = (m, g, motion, period)
             assert (key in fired) == (streak >= periods), (key, streak)
             checked_at_n_minus_one += streak == periods - 1
     assert checked_at_n_minus_one > 0  # periods one short of N exist, and did not fire
-    assert ("meeting_held_rate", "week", "inbound", "2026-10-05") not in fired  # first decline
-    assert fired[("meeting_held_rate", "week", "inbound", "2026-10-12")]["observed"] == 2
+    held = ("inbound", "meeting_held_rate", "meeting_held_rate", "week", "inbound")
+    assert (held, "2026-10-05") not in fired  # the first decline
+    assert fired[(held, "2026-10-12")]["observed"] == 2
 
 
 def test_pct_behind_target_fires_beyond_the_threshold_direction_aware(built_engine: Engine) -> None:
     fired = {
-        (b["threshold_id"], b["motion"], b["period_start"])
+        (b["threshold_id"], b["tree_id"], b["node_id"], b["motion"], b["period_start"])
         for b in breaches(built_engine)
         if b["rule"] == "pct_behind_target"
     }
@@ -122,7 +131,8 @@ def test_pct_behind_target_fires_beyond_the_threshold_direction_aware(built_engi
             reference = row["pacing_target"] if row["pacing_target"] is not None else row["target"]
             sign = -1 if row["direction"] == "higher_is_better" else 1
             behind = sign * (row["actual"] - reference) / abs(reference)
-            assert ((threshold_id, row["motion"], row["period_start"]) in fired) == (behind > limit)
+            key = (threshold_id, row["tree_id"], row["node_id"], row["motion"], row["period_start"])
+            assert (key in fired) == (behind > limit), key
             checked += 1
     assert checked > 20
 

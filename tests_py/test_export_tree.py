@@ -170,7 +170,7 @@ def test_export_json_follows_the_schema(either_month: Exported) -> None:
     document_schema = schema()
     validator(document_schema).validate(either_month.tree)
     assert either_month.run.code == 0, either_month.run.stderr
-    assert either_month.tree["schema_version"] == "2.2"
+    assert either_month.tree["schema_version"] == "2.3"
     assert either_month.tree["as_of_date"] >= "2026-10-31"
     breaches_schema = {
         "$schema": document_schema["$schema"],
@@ -281,7 +281,8 @@ def test_console_output_tells_the_story(october: Exported) -> None:
     assert formatting.format_value(root["actual"], root["unit"]) in lines[1]
     assert any(line.startswith("  ~ Pipeline coverage") for line in lines)
     look = lines.index("Where to look first:")
-    assert lines[look + 1].startswith("  1. ")
+    assert lines[look + 1].startswith("  Gap to target: -$")
+    assert lines[look + 2].startswith("  1. ")
     drill = lines.index("Where to look first, by subgroup:")
     assert any(
         "enterprise x events: Meeting held rate (SDR Manager)" in line
@@ -311,10 +312,13 @@ def tree_rows(engine: Engine, period: str) -> dict[str, dict[str, Any]]:
     return {row[0]: dict(zip(TREE_COLUMNS, row, strict=True)) for row in rows}
 
 
-def root_leaf_rows(engine: Engine, period: str) -> list[tuple[str | None, float, int | None]]:
-    """The root's leaf rows of kpi_variance_attribution: driver, contribution, rank."""
+def root_leaf_rows(
+    engine: Engine, period: str
+) -> list[tuple[str | None, float, int | None, float, float]]:
+    """The root's leaf rows of kpi_variance_attribution: driver, contribution, rank, and the
+    root's actual and target as attribution reads them."""
     return engine.query(
-        "select driver_node_id, contribution, where_to_look_rank "
+        "select driver_node_id, contribution, where_to_look_rank, parent_actual, parent_target "
         f"from {engine.relation('marts', 'kpi_variance_attribution')} "
         "where tree_id = 'inbound' and motion = 'inbound' and grain = 'month' "
         f"and breakdown = 'total' and period_start = date '{period}' "
@@ -371,7 +375,7 @@ def test_what_if_is_the_root_with_that_driver_on_target(
         expected[item["node_id"]] = root["actual"] * status_target(driver) / driver["actual"]
         assert item["root_if_driver_on_target"] == pytest.approx(expected[item["node_id"]])
     to_date = " to date" if root["period_state"] == "in_progress" else ""
-    lines = section(either_month.run.stdout, "Where to look first:")
+    lines = section(either_month.run.stdout, "Where to look first:")[1:]  # after the gap
     ranked = document["where_to_look_first"][:3]
     assert len(lines) == len(ranked)
     for line, item in zip(lines, ranked, strict=True):
@@ -385,12 +389,16 @@ def test_offsetting_drivers_helped_and_are_listed_apart(
     built_engine: Engine, either_month: Exported
 ) -> None:
     """Drivers against the goal are ranked with shares; the ones that helped come apart,
-    largest first, without rank or share; what no driver explains is listed unranked; and
-    all of them add up to the root's gap to the target its status uses (from kpi_tree)."""
+    largest first, without rank or share; what no driver explains is listed unranked; parts
+    within a millionth of the root (var kpi_noise_tolerance) are rounding, in no list; and
+    all of them add up to the root's gap to the target its status uses (from kpi_tree). The
+    shares are stated against what they are shares of: the drivers against the goal together
+    (JSON against_goal_total), beside what the drivers that helped gave back."""
     rows = root_leaf_rows(built_engine, either_month.period)
-    against = sorted((c, d) for d, c, _ in rows if d is not None and c < 0)  # pipeline: higher
-    helped = sorted(((-c, d) for d, c, _ in rows if d is not None and c > 0))
-    unexplained = sum(c for d, c, _ in rows if d is None)
+    floor = 1e-6 * max(abs(rows[0][3]), abs(rows[0][4]))
+    against = sorted((c, d) for d, c, *_ in rows if d is not None and c < -floor)  # higher
+    helped = sorted(((-c, d) for d, c, *_ in rows if d is not None and c > floor))
+    unexplained = sum(c for d, c, *_ in rows if d is None and abs(c) > floor)
     document = either_month.tree
     ranked, offsetting = document["where_to_look_first"], document["offsetting"]
     assert [item["node_id"] for item in ranked] == [d for _, d in against]
@@ -407,6 +415,26 @@ def test_offsetting_drivers_helped_and_are_listed_apart(
     assert sum(item["contribution"] for item in listed) == pytest.approx(
         root["actual"] - status_target(root), rel=1e-6
     )
+    against_total = sum(c for c, _ in against)
+    helped_total = -sum(c for c, _ in helped)
+    assert document["against_goal_total"] == pytest.approx(against_total)
+    assert document["offsetting_total"] == pytest.approx(helped_total)
+    assert sum(item["share_of_shortfall"] for item in ranked) == pytest.approx(1.0)
+    gap_line, *look_lines = section(either_month.run.stdout, "Where to look first:")
+    to_date = " to date" if root["period_state"] == "in_progress" else ""
+    gap = formatting.format_signed_value(root["actual"] - status_target(root), "usd")
+    expected_gap = (
+        f"  Gap to {'the target' if to_date else 'target'}{to_date}: {gap} "
+        f"({formatting.format_signed_value(against_total, 'usd')} pulled pipeline created down; "
+        f"helped by {formatting.format_signed_value(helped_total, 'usd')}"
+    )
+    assert gap_line.startswith(expected_gap), gap_line
+    share_of = f"of the {formatting.format_compact(against_total, 'usd')} that pulled pipeline"
+    for line, item in zip(look_lines, ranked, strict=False):
+        assert f"({item['share_of_shortfall'] * 100:.1f}% {share_of} created down" in line, line
+    markdown = either_month.markdown.replace("\\$", "$")  # Markdown escapes the dollar
+    assert f"| Share {share_of} created down |" in markdown
+    assert f"\n{expected_gap.strip()}" in markdown
     lines = section(either_month.run.stdout, "Offsetting (helped the goal):")
     shown = [line for line in lines if not line.startswith("Not explained")]
     assert [line.split(" (")[0].strip() for line in shown[:3]] == [
@@ -499,19 +527,17 @@ def test_trend_shows_the_value_change(built_engine: Engine, either_month: Export
 
 
 def test_each_breach_once_with_its_own_action(built_engine: Engine, either_month: Exported) -> None:
-    """The breaches of the period are those of kpi_breaches for the tree's metrics, each
-    (threshold, metric, motion, grain, period) once, each printed with the action agreed for
-    its own threshold in seeds/kpi_thresholds.csv."""
+    """The breaches of the period are those of kpi_breaches for the tree's nodes, each
+    (threshold, node, motion, grain, period) once, each printed under its node's label and
+    owner with the action agreed for its own threshold in seeds/kpi_thresholds.csv."""
     document = either_month.tree
     start, end = document["period_start"], document["period_end"]
     expected = {
-        (threshold, metric, motion, grain, period.isoformat())
-        for threshold, metric, motion, grain, period in built_engine.query(
-            "select threshold_id, metric_id, motion, grain, period_start "
-            f"from {built_engine.relation('marts', 'kpi_breaches')} where motion = 'inbound' "
-            f"and period_start between date '{start}' and date '{end}' and metric_id in ("
-            f"select metric_id from {built_engine.relation('marts', 'kpi_definitions')} "
-            "where tree_id = 'inbound')"
+        (threshold, node, motion, grain, period.isoformat())
+        for threshold, node, motion, grain, period in built_engine.query(
+            "select threshold_id, node_id, motion, grain, period_start "
+            f"from {built_engine.relation('marts', 'kpi_breaches')} where tree_id = 'inbound' "
+            f"and motion = 'inbound' and period_start between date '{start}' and date '{end}'"
         )
     }
     actions = dict(
@@ -521,7 +547,7 @@ def test_each_breach_once_with_its_own_action(built_engine: Engine, either_month
     )
     breaches = either_month.breaches
     keys = [
-        (b["threshold_id"], b["metric_id"], b["motion"], b["grain"], b["period_start"])
+        (b["threshold_id"], b["node_id"], b["motion"], b["grain"], b["period_start"])
         for b in breaches
     ]
     assert breaches and len(keys) == len(set(keys)) and set(keys) == expected
@@ -540,6 +566,103 @@ def test_a_breach_repeated_upstream_is_listed_once() -> None:
     other_rule = dataclasses.replace(breach, threshold_id="t2", action="Another action.")
     twice = [later, breach, other_rule, dataclasses.replace(breach, breach_id="b1-again")]
     assert tree.distinct_breaches(twice) == [breach, other_rule, later]
+
+
+def cross_motion_pipeline_behind(engine: Engine) -> dict[str, tuple[str, str, float]]:
+    """The cross-motion tree's pipeline nodes in October 2026 (the root, one per motion):
+    label, owner and the fraction behind target, from kpi_tree."""
+    rows = engine.query(
+        f"select node_id, label, owner, actual, target "
+        f"from {engine.relation('marts', 'kpi_tree')} where tree_id = 'cross_motion' "
+        f"and motion = 'all' and grain = 'month' and breakdown = 'total' "
+        f"and period_start = date '{PERIOD}' and metric_id = 'pipeline_created'"
+    )
+    return {
+        node: (label, owner, (target - actual) / target)
+        for node, label, owner, actual, target in rows
+    }
+
+
+def test_a_breach_is_listed_under_the_node_of_the_tree_read(
+    built_engine: Engine, tmp_path: Path
+) -> None:
+    """The cross-motion tree in October 2026: ABM's and partner's pipeline, past the 10%
+    threshold, breach under that tree's nodes (Pipeline created (abm), owned by the Head of
+    ABM; (partner), by the Head of Partnerships), not as the ABM and partner trees' roots
+    under the CMO; its root (all motions) is within the threshold. In the console, the
+    Markdown and the JSON; the numbers from kpi_tree."""
+    behind = cross_motion_pipeline_behind(built_engine)
+    breaching = {node for node, (_, _, fraction) in behind.items() if fraction > 0.10}
+    assert breaching == {"abm_pipeline", "partner_pipeline"}
+    assert {node: behind[node][:2] for node in breaching} == {
+        "abm_pipeline": ("Pipeline created (abm)", "Head of ABM"),
+        "partner_pipeline": ("Pipeline created (partner)", "Head of Partnerships"),
+    }
+    args = ["--tree", "cross_motion", "--period", PERIOD, "--output-dir", str(tmp_path)]
+    run = run_export(built_engine.env, args)
+    assert run.code == 0, run.stderr
+    lines = section(run.stdout, "Breaches in this period:")
+    for node in sorted(breaching):
+        label, owner, fraction = behind[node]
+        head = (
+            f"  CRITICAL {label}, month {PERIOD}: pct_behind_target, observed "
+            f"{fraction * 100:.1f}% behind vs threshold 10.0% behind"
+        )
+        assert head in lines, lines
+        assert lines[lines.index(head) + 1].startswith(f"           owner {owner}: Walk the tree")
+    stem = f"cross_motion_all_month_{PERIOD}"
+    document = json.loads((tmp_path / f"kpi_tree_{stem}.json").read_text(encoding="utf-8"))
+    pipeline = {
+        (b["tree_id"], b["node_id"], b["label"], b["owner"], b["metric_motion"])
+        for b in document["breaches"]
+        if b["metric_id"] == "pipeline_created"
+    }
+    assert pipeline == {
+        ("cross_motion", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", "abm"),
+        (
+            "cross_motion", "partner_pipeline", "Pipeline created (partner)",
+            "Head of Partnerships", "partner",
+        ),
+    }  # fmt: skip
+    assert not any(b["is_primary_node"] for b in document["breaches"] if b["motion"] != "all")
+    markdown = (tmp_path / f"kpi_tree_{stem}.md").read_text(encoding="utf-8")
+    assert "| critical | Pipeline created (abm) | month 2026-10-01 |" in markdown
+    assert "| Head of Partnerships | Walk the tree from the root" in markdown
+
+
+def test_each_breach_is_once_per_tree_node_and_once_at_the_primary_node(
+    built_engine: Engine,
+) -> None:
+    """kpi_breaches has a row per tree node reading the metric, each tree's with its own
+    label and owner; is_primary_node picks one per threshold, metric, motion and period (what
+    the executive and breaches dashboards read), at kpi_tree's primary node. ABM's October
+    pipeline breach is in the ABM tree (primary) and in the cross-motion tree."""
+    relation = built_engine.relation("marts", "kpi_breaches")
+    rows = built_engine.query(
+        "select threshold_id, metric_id, metric_motion, period_start, tree_id, node_id, label, "
+        f"owner, is_primary_node from {relation}"
+    )
+    primary = Counter(row[:4] for row in rows if row[8])
+    assert primary and set(primary.values()) == {1}
+    assert {row[:4] for row in rows} == set(primary)  # every breach has its primary row
+    tree_primary = {
+        (tree_id, node_id, metric_motion, period)
+        for tree_id, node_id, metric_motion, period in built_engine.query(
+            "select tree_id, node_id, metric_motion, period_start "
+            f"from {built_engine.relation('marts', 'kpi_tree')} "
+            "where is_primary_node and breakdown = 'total'"
+        )
+    }
+    assert all((r[4], r[5], r[2], r[3]) in tree_primary for r in rows if r[8])
+    october = {
+        (r[4], r[5], r[6], r[7], r[8])
+        for r in rows
+        if r[:4] == ("pipeline_behind", "pipeline_created", "abm", date(2026, 10, 1))
+    }
+    assert october == {
+        ("abm", "pipeline_created", "Pipeline created", "Chief Marketing Officer", True),
+        ("cross_motion", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", False),
+    }
 
 
 # --------------------------------------------------------------------------- choices and exit codes
@@ -572,7 +695,7 @@ def test_fail_on_critical_breach_passes_a_month_without_one(
     months: dict[date, list[str]] = {}
     for start, severity in built_engine.query(
         f"select period_start, severity from {built_engine.relation('marts', 'kpi_breaches')} "
-        f"where motion = 'inbound' and period_start < date '{PERIOD}'"
+        f"where tree_id = 'inbound' and motion = 'inbound' and period_start < date '{PERIOD}'"
     ):
         months.setdefault(start.replace(day=1), []).append(severity)
     month, severities = max((m, s) for m, s in months.items() if "critical" not in s)
@@ -762,8 +885,11 @@ def test_tree_page_draws_every_node_without_overlaps(
 
 
 def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
-    october: Exported, tmp_path: Path
+    built_engine: Engine, october: Exported, tmp_path: Path
 ) -> None:
+    """The inbound tree's October in the page: each node's numbers, where to look first
+    with the gap and what the shares are shares of, as the console says them; switched to
+    the cross-motion tree, its breaches under its own nodes and owners."""
     document = october.tree
     nodes = {node["node_id"]: node for node in walk(document["root"])}
     page = october.output_dir / f"{STEM}.html"
@@ -804,6 +930,28 @@ def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
         )
         assert "grain=week" in browser.evaluate("location.hash")
         assert len(browser.evaluate(NODE_BOXES)) == len(nodes)
+        open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={PERIOD}")
+        browser.wait_for(
+            "document.getElementById('pick-grain').value === 'month'", what="the switch back"
+        )
+        gap = browser.evaluate("document.querySelector('#look-first p.gap').innerText")
+        header = browser.evaluate(
+            "[...document.querySelectorAll('#look-first th')].map(th => th.innerText)"
+        )
+        open_page(browser, page, f"#tree=cross_motion&motion=all&grain=month&period={PERIOD}")
+        browser.wait_for(
+            "document.getElementById('pick-tree').value === 'cross_motion'", what="the switch"
+        )
+        breaches = browser.evaluate(TABLE_ROWS.replace("ID", "breaches"))
+    (console_gap,) = section(october.run.stdout, "Where to look first:")[:1]
+    assert gap == console_gap.strip() + "."
+    total = formatting.format_compact(document["against_goal_total"], "usd")
+    assert header[4] == f"Share of the {total} that pulled pipeline created down"
+    behind = cross_motion_pipeline_behind(built_engine)
+    shown = {(row[1], row[6]) for row in breaches if row[3] == "pct_behind_target"}
+    expected = {behind[node][:2] for node in behind if behind[node][2] > 0.10}
+    assert expected and shown >= expected
+    assert ("Pipeline created", "Chief Marketing Officer") not in shown
 
 
 TABLE_ROWS = """
@@ -920,8 +1068,8 @@ def hostile_export() -> tree.Export:
     root = node("root_rate", "driver", "on_track", [leaf, other, side])
     breach = tree.Breach(
         breach_id="b1", threshold_id="t1", tree_id="inbound", node_id="leaf_rate",
-        metric_id="leaf_rate", label=HOSTILE,
-        motion="inbound", grain="week", period_start=date(2026, 10, 12),
+        metric_id="leaf_rate", label=HOSTILE, motion="inbound", metric_motion="inbound",
+        is_primary_node=True, grain="week", period_start=date(2026, 10, 12),
         period_end=date(2026, 10, 18), period_state="complete", rule="consecutive_declines",
         observed=3.0, threshold=2.0, actual=0.5, target=0.8, severity="critical", owner=HOSTILE,
         action=HOSTILE, first_breached_period=date(2026, 10, 12),

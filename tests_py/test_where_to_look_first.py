@@ -297,7 +297,7 @@ def test_the_export_names_a_mix_shift_not_a_rate_problem(
 ) -> None:
     project, _ = fixture_project
     document, console, markdown = export(fixture_project, tmp_path, "inbound", "month", MIX_MONTH)
-    assert document["schema_version"] == "2.2"
+    assert document["schema_version"] == "2.3"
     shifts = {
         item["breakdown"]: item
         for item in document["mix_shifts"]
@@ -329,7 +329,7 @@ def test_the_export_names_a_mix_shift_not_a_rate_problem(
     assert start < lines.index("Offsetting (helped the goal):")
     look = section_lines(lines, "Where to look first:")
     (held,) = [line for line in look if "Meeting held rate (SDR Manager)" in line]
-    assert "of the shortfall; a mix shift by segment" in held, held
+    assert "that pulled pipeline created down; a mix shift by segment" in held, held
     assert "## Mix shifts" in markdown and f"- {sentence}" in markdown
     page = tmp_path / f"kpi_tree_inbound_inbound_month_{MIX_MONTH}.html"
     with Browser(tmp_path / "profile") as browser:

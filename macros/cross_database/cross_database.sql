@@ -144,6 +144,22 @@
 {%- endmacro %}
 
 
+
+{% macro sorted_text_list(expression, delimiter=', ') -%}
+    {{ return(adapter.dispatch('sorted_text_list', 'kpi_tree')(expression, delimiter)) }}
+{%- endmacro %}
+
+{#- An aggregate: the group's texts in order, joined by the delimiter, the same on
+    every engine (names listed in a label, compared across engines). -#}
+{% macro default__sorted_text_list(expression, delimiter) -%}
+    {{ dbt.listagg(expression, kpi_tree.quote_string(delimiter), 'order by ' ~ expression) }}
+{%- endmacro %}
+
+{#- Spark's listagg cannot order: sort the collected list. -#}
+{% macro spark__sorted_text_list(expression, delimiter) -%}
+    array_join(array_sort(collect_list({{ expression }})), {{ kpi_tree.quote_string(delimiter) }})
+{%- endmacro %}
+
 {#-
     A pre-hook for every model: the settings a model's query runs with.
     PostgreSQL plans a join on several key columns (tree, node, motion, grain,

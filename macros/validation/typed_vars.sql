@@ -25,6 +25,7 @@
         'kpi_trend_flat_band': tolerance,
         'kpi_target_cascade_tolerance': tolerance,
         'kpi_identity_tolerance': tolerance,
+        'kpi_noise_tolerance': tolerance,
         'kpi_tree_attribution_model': {'type': 'name',
             'choices': ['first_touch', 'last_touch', 'even_influence']},
         'metric_time_spine': {'type': 'name', 'nullable': true, 'default': 'metricflow_time_spine'},

@@ -3,6 +3,13 @@
     which a rule of seeds/kpi_thresholds.csv fires for a tree node, with the
     owner and the agreed action, the first period of the current run of
     breaches and how many periods in a row it has lasted.
+    One row per tree node that reads the metric: a breach read in a tree
+    names that tree's node (its label and owner: "Pipeline created (abm)",
+    Head of ABM, in the cross-motion tree; "Pipeline created", in ABM's own).
+    A threshold's motion is the motion the node reads (metric_motion), so the
+    same series breaches alike in every tree; is_primary_node marks the one
+    row per threshold, metric, motion and period that readers across trees
+    (the executive scorecard) count once.
       pct_behind_target      more than `threshold` behind target (direction-aware;
                              an additive metric in progress against the prorated target)
       consecutive_declines   `periods` or more periods in a row, each worse than the one before
@@ -34,7 +41,7 @@ evaluated_periods as (
         / nullif(abs(coalesce(pacing_target, target)), 0) as fraction_behind_target
 
     from tree_rows
-    where period_state != 'not_started' and breakdown = 'total' and is_primary_node
+    where period_state != 'not_started' and breakdown = 'total'
 
 ),
 
@@ -44,7 +51,7 @@ decline_runs as (
     select
         *,
         sum(case when trend = 'worse' then 0 else 1 end) over (
-            partition by metric_id, grain, motion
+            partition by tree_id, node_id, motion, grain
             order by period_start
             rows between unbounded preceding and current row
         ) as decline_group
@@ -60,7 +67,7 @@ period_streaks as (
         case
             when trend = 'worse'
                 then row_number() over (
-                    partition by metric_id, grain, motion, decline_group
+                    partition by tree_id, node_id, motion, grain, decline_group
                     order by period_start
                 ) - case when decline_group > 0 then 1 else 0 end
             else 0
@@ -83,6 +90,8 @@ checks as (
         period_streaks.label,
         period_streaks.owner,
         period_streaks.motion,
+        period_streaks.metric_motion,
+        period_streaks.is_primary_node,
         period_streaks.grain,
         period_streaks.period_start,
         period_streaks.period_end,
@@ -107,7 +116,7 @@ checks as (
         on
             thresholds.metric_id = period_streaks.metric_id
             and thresholds.grain = period_streaks.grain
-            and (thresholds.motion is null or thresholds.motion = period_streaks.motion)
+            and (thresholds.motion is null or thresholds.motion = period_streaks.metric_motion)
 
 ),
 
@@ -135,7 +144,7 @@ breach_runs as (
     select
         *,
         sum(case when is_breach then 0 else 1 end) over (
-            partition by threshold_id, motion
+            partition by threshold_id, tree_id, node_id, motion
             order by period_start
             rows between unbounded preceding and current row
         ) as breach_group
@@ -149,10 +158,10 @@ with_streaks as (
     select
         *,
         min(case when is_breach then period_start end) over (
-            partition by threshold_id, motion, breach_group
+            partition by threshold_id, tree_id, node_id, motion, breach_group
         ) as first_breached_period,
         sum(case when is_breach then 1 else 0 end) over (
-            partition by threshold_id, motion, breach_group
+            partition by threshold_id, tree_id, node_id, motion, breach_group
             order by period_start
             rows between unbounded preceding and current row
         ) as consecutive_periods_in_breach,
@@ -165,13 +174,17 @@ with_streaks as (
 final as (
 
     select
-        {{ kpi_tree.surrogate_key(['threshold_id', 'motion', 'period_start']) }} as breach_id,
+        {{ kpi_tree.surrogate_key([
+            'threshold_id', 'tree_id', 'node_id', 'motion', 'period_start'
+        ]) }} as breach_id,
         threshold_id,
         tree_id,
         node_id,
         metric_id,
         label,
         motion,
+        metric_motion,
+        is_primary_node,
         grain,
         period_start,
         period_end,

@@ -12,7 +12,11 @@
     period has no rate effect; one new since the baseline has no share in the
     target mix (all its share is mix) and the node's rate as its target. A
     subgroup with a numerator but no denominator (pipeline from a channel
-    without spend) has no rate to weigh: what it leaves is unexplained.
+    without spend) has no rate to weigh: what it leaves is unexplained. The mix
+    must outweigh the rates by more than var('kpi_noise_tolerance') of the
+    node's rate: within it is rounding (target shares and rates that are not
+    exact in binary; a mix and a rate effect of the same size), never a mix
+    shift.
 -#}
 
 with
@@ -148,10 +152,13 @@ final as (
         cast(subgroups_without_base as integer) as subgroups_without_base,
         -- a node without a rate in the period (nothing over nothing: every rate below
         -- a stage at zero) has no mix to shift; its shares are null, not moved
+        -- the mix outweighs the rates by more than rounding: a mix effect of float
+        -- noise, or one the size of the rate effect (ties), is no mix shift
         coalesce(
             node_actual is not null
             and direction_sign * dimension_mix_effect < 0
-            and abs(dimension_mix_effect) > abs(dimension_rate_effect),
+            and abs(dimension_mix_effect) - abs(dimension_rate_effect)
+            > {{ kpi_tree.typed_var('kpi_noise_tolerance') }} * greatest(abs(node_actual), abs(node_target)),
             false
         ) as is_mix_shift
 

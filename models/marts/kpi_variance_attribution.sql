@@ -18,13 +18,18 @@
       - a rate of nothing over nothing (0/0, below a stage that fell to zero)
         counts as on target, and the drivers at zero take the gap (the
         analytical limit of LMDI), shared among them;
-      - a driver with no actual at all, or targets that do not combine to the
-        node's target, leave their part as a row of its own (driver_node_id
-        null), so the rows always add up to the gap.
+      - a driver without an actual or a target, or targets that do not
+        combine to the node's target, leave their part as a row of its own
+        (driver_node_id null) whose label says why (no target, no actual, or
+        a zero base: a rate with nothing to divide by), so the rows always add
+        up to the gap.
     Drivers that pulled against the node's goal are ranked by size (rank 1:
-    where to look first, with its share of the shortfall); the others are
-    offsetting. root_if_driver_on_target is the what-if: the node's value had
-    that driver met its target, all else equal.
+    where to look first, with its share of the shortfall: of what the drivers
+    against the goal took together); the ones that helped are offsetting; a
+    part within var('kpi_noise_tolerance') of the node's size is rounding
+    (negligible: neither ranked nor offsetting). root_if_driver_on_target is
+    the what-if: the node's value had that driver met its target, all else
+    equal.
 -#}
 {%- set period_keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown'] %}
 {%- set period_keys = period_keys + ['breakdown_value'] %}
@@ -71,7 +76,8 @@ pairs as (
         driver_nodes.label as driver_label,
         driver_nodes.owner as driver_owner,
         driver_values.attribution_actual as driver_actual,
-        driver_values.attribution_target as driver_target
+        driver_values.attribution_target as driver_target,
+        coalesce(driver_values.is_zero_base, false) as is_driver_zero_base
 
     from attribution_cut
     inner join nodes as parent_nodes
@@ -201,8 +207,62 @@ contributions as (
 
 ),
 
--- the parts no driver explains: drivers without an actual, and targets that do
--- not combine to the node's target
+-- why a node's gap cannot be split over its drivers: each driver without a
+-- target, without an actual, or with a zero base (a rate with nothing to divide by)
+missing_drivers as (
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        case
+            when driver_actual is not null then 'no target'
+            when is_driver_zero_base and driver_target is null
+                then 'zero base (denominator 0) and no target'
+            when is_driver_zero_base then 'zero base (denominator 0)'
+            when driver_target is null then 'no actual and no target'
+            else 'no actual'
+        end as reason,
+        driver_label
+
+    from pairs
+    where driver_actual is null or driver_target is null
+
+),
+
+missing_reasons as (
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        {{ dbt.concat(['reason', "' for '", kpi_tree.sorted_text_list('driver_label')]) }}
+            as reason_text
+
+    from missing_drivers
+    group by {{ range(1, keys | length + 2) | join(', ') }}, reason
+
+),
+
+-- "no actual for Meetings held; no target for Expansion ARR, New business ARR"
+missing_labels as (
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        attribution_level,
+        {{ kpi_tree.sorted_text_list('reason_text', '; ') }} as driver_label
+
+    from missing_reasons
+    group by {{ range(1, keys | length + 2) | join(', ') }}
+
+),
+
+-- the parts no driver explains: drivers without an actual or a target, and
+-- targets that do not combine to the node's target
 unexplained as (
 
     select distinct
@@ -216,16 +276,15 @@ unexplained as (
         pairs.combine,
         pairs.parent_actual,
         pairs.parent_target,
-        'drivers without an actual in this period' as driver_label,
+        missing_labels.driver_label,
         pairs.parent_actual - pairs.parent_target as contribution
 
     from pairs
-    inner join per_parent
+    inner join missing_labels
         on
             {%- for key in keys + ['attribution_level'] %}
-            {{ 'and ' if not loop.first }}pairs.{{ key }} = per_parent.{{ key }}
+            {{ 'and ' if not loop.first }}pairs.{{ key }} = missing_labels.{{ key }}
             {%- endfor %}
-    where per_parent.defined_driver_count < per_parent.driver_count
 
     union all
 
@@ -393,9 +452,27 @@ directed as (
     select
         *,
         (case when direction = 'higher_is_better' then 1 else -1 end) * contribution
-            as directed_contribution
+            as directed_contribution,
+        -- within this of the node's size, a part of the gap is rounding, not a move
+        {{ kpi_tree.typed_var('kpi_noise_tolerance') }} * greatest(abs(parent_actual), abs(parent_target))
+            as noise_floor
 
     from attributed_through_sums
+
+),
+
+effects as (
+
+    select
+        *,
+        case
+            when abs(contribution) <= noise_floor then 'negligible'
+            when driver_node_id is null then 'unexplained'
+            when directed_contribution < 0 then 'against_goal'
+            else 'offsetting'
+        end as effect
+
+    from directed
 
 ),
 
@@ -406,11 +483,11 @@ ranked as (
     select
         *,
         case
-            when driver_node_id is not null and directed_contribution < 0
+            when effect = 'against_goal'
                 then row_number() over (
                     partition by
                         tree_id, node_id, motion, grain, period_start, breakdown, attribution_level,
-                        (driver_node_id is not null and directed_contribution < 0)
+                        effect
                     -- rounded to 9 decimals: drivers with the same share of the gap
                     -- (equal up to floating-point noise) rank in the same order on
                     -- every engine
@@ -420,13 +497,13 @@ ranked as (
                         driver_node_id
                 )
         end as where_to_look_rank,
-        sum(case when directed_contribution < 0 then contribution end) over (
+        sum(case when effect = 'against_goal' then contribution end) over (
             partition by
                 tree_id, node_id, motion, grain, period_start, breakdown, breakdown_value,
                 attribution_level
         ) as shortfall
 
-    from directed
+    from effects
 
 ),
 
@@ -454,13 +531,9 @@ final as (
         driver_actual,
         driver_target,
         contribution,
-        case
-            when driver_node_id is null then 'unexplained'
-            when directed_contribution < 0 then 'against_goal'
-            else 'offsetting'
-        end as effect,
+        effect,
         cast(where_to_look_rank as integer) as where_to_look_rank,
-        case when directed_contribution < 0 then contribution / nullif(shortfall, 0) end
+        case when effect = 'against_goal' then contribution / nullif(shortfall, 0) end
             as share_of_shortfall,
         root_if_driver_on_target,
         coalesce(where_to_look_rank = 1, false) as is_where_to_look_first

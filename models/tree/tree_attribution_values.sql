@@ -2,8 +2,9 @@
     Every node row (tree, node, motion, grain, period, breakdown) as the
     attribution of gaps reads it: the target its status uses, the actual, with
     a rate of nothing over nothing (0/0: below a stage that fell to zero) read
-    as on target, and whether the node can be expanded into its drivers in that
-    row (every driver has an actual and a target there).
+    as on target, whether its base is zero, and whether the node can be
+    expanded into its drivers in that row (every driver has an actual and a
+    target there).
 -#}
 {%- set keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
 
@@ -43,7 +44,10 @@ values_read as (
                     then node_periods.status_target
             end
         ) as attribution_actual,
-        node_periods.actual is null as is_without_actual
+        node_periods.actual is null as is_without_actual,
+        -- a rate with nothing to divide by: no actual, and why (0/0 reads as on target)
+        coalesce(node_periods.actual is null and node_periods.denominator = 0, false)
+            as is_zero_base
 
     from node_periods
     inner join nodes
@@ -85,6 +89,7 @@ final as (
         values_read.attribution_target,
         values_read.attribution_actual,
         values_read.is_without_actual,
+        values_read.is_zero_base,
         coalesce(defined_drivers.defined_driver_count = values_read.driver_count, false)
             as is_expandable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from kpitree.export.tree import Breach, Export, MixShift, Node, Unexplained
+from kpitree.export.tree import Breach, Export, LeafAttribution, MixShift, Node, Unexplained
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -174,9 +174,57 @@ def iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-BREACH_HEADER = ["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"]
-LOOK_FIRST_HEADER = ["Rank", "Driver", "Owner", "Contribution", "Share of shortfall"]
+BREACH_HEADER = ["Severity", "Node", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"]
+LOOK_FIRST_HEADER = ["Rank", "Driver", "Owner", "Contribution"]
 OFFSETTING_HEADER = ["Driver", "Owner", "Contribution"]
+
+
+def moved_against_goal(label: str, direction: str) -> str:
+    """How a driver against the goal moved the root: `pulled pipeline created down`, or
+    `pushed cost per opportunity up` where lower is better."""
+    name = lower_label(one_line(label))
+    return f"pulled {name} down" if direction == "higher_is_better" else f"pushed {name} up"
+
+
+def shortfall_phrase(leaves: LeafAttribution, label: str, direction: str, unit: str) -> str:
+    """What a share of the shortfall is a share of: `the -$914k that pulled pipeline created
+    down` (the drivers against the goal together, not the gap)."""
+    total = format_compact(leaves.against_goal_total, unit)
+    return f"the {total} that {moved_against_goal(label, direction)}"
+
+
+def share_header(leaves: LeafAttribution, label: str, direction: str, unit: str) -> str:
+    """The share column's heading: `Share of the -$914k that pulled pipeline created down`."""
+    return f"Share of {shortfall_phrase(leaves, label, direction, unit)}"
+
+
+def gap_sentence(
+    leaves: LeafAttribution, label: str, direction: str, unit: str, in_progress: bool
+) -> str:
+    """The root's gap and its parts: `Gap to target: -$232,586 (-$914,472 pulled pipeline
+    created down; helped by +$681,886)`, and what no driver explains, if anything."""
+    parts = []
+    if leaves.where_to_look_first:
+        against = format_signed_value(leaves.against_goal_total, unit)
+        parts.append(f"{against} {moved_against_goal(label, direction)}")
+    if leaves.offsetting:
+        parts.append(f"helped by {format_signed_value(leaves.offsetting_total, unit)}")
+    if leaves.unexplained:
+        unexplained = format_signed_value(leaves.unexplained_total, unit)
+        parts.append(f"{unexplained} not explained by a driver")
+    target = "the target to date" if in_progress else "target"
+    head = f"Gap to {target}: {format_signed_value(leaves.gap, unit)}"
+    return f"{head} ({'; '.join(parts)})" if parts else head
+
+
+def export_gap_sentence(export: Export) -> str:
+    root = export.root
+    in_progress = export.period_state == "in_progress"
+    return gap_sentence(export.leaves, root.label, root.direction, root.unit, in_progress)
+
+
+def export_share_header(export: Export) -> str:
+    return share_header(export.leaves, export.root.label, export.root.direction, export.root.unit)
 
 
 def what_if_header(export: Export) -> str:

@@ -462,9 +462,11 @@
     var whatIf = root.def.label + (series.states[index] === "in_progress" ? " to date" : "") + " if on target";
     var key = seriesKey(state) + "|" + state.period;
     var mix = (DATA.mix_shifts || {})[key] || { lines: [], notes: {} };
+    var texts = (DATA.leaf_texts || {})[key] || {}; // render_html.leaf_texts: the gap, what shares are of
     var look = document.getElementById("look-first");
     look.textContent = "";
-    look.appendChild(ranked.length ? table(["Rank", "Driver", "Owner", "Contribution", "Share of shortfall", whatIf],
+    if (texts.gap) look.appendChild(el("p", { "class": "gap" }, texts.gap + "."));
+    look.appendChild(ranked.length ? table(["Rank", "Driver", "Owner", "Contribution", texts.share_header || "Share", whatIf],
       ranked.map(function (r) {
         var note = mix.notes[r.node_id]; // a mix shift, not a rate problem (formatting.mix_shift_note)
         return { attrs: { "data-node": r.node_id }, cells: [
@@ -505,26 +507,23 @@
         ] };
       })) : el("p", {}, "No drill-down for this period."));
     var end = series.period_ends[index];
-    var units = {}, wanted = {};
-    Object.keys(tree.byId).forEach(function (id) {
-      var def = tree.byId[id].def;
-      units[def.metric_id] = def.unit;
-      wanted[def.metric_id + "|" + (def.pinned_motion || state.motion)] = true;
-    });
+    var units = {};
+    Object.keys(tree.byId).forEach(function (id) { units[id] = tree.byId[id].def.unit; });
     var severity = { critical: 0, warning: 1, info: 2 };
+    // kpi_breaches has a row per tree node: this tree's rows name its nodes, owners and actions
     var rows = DATA.breaches.filter(function (b) {
-      return wanted[b.metric_id + "|" + b.motion] && b.period_start >= state.period && b.period_start <= end;
+      return b.tree_id === state.tree && b.motion === state.motion && b.period_start >= state.period && b.period_start <= end;
     }).sort(function (a, b) {
       return (severity[a.severity] - severity[b.severity]) || (a.period_start < b.period_start ? -1 : a.period_start > b.period_start ? 1 : 0);
     });
     var holder = document.getElementById("breaches");
     holder.textContent = "";
-    holder.appendChild(rows.length ? table(["Severity", "Metric", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"],
+    holder.appendChild(rows.length ? table(["Severity", "Node", "Period", "Rule", "Observed", "Threshold", "Owner", "Action"],
       rows.map(function (b) {
         return { attrs: { "data-severity": b.severity, "data-node": b.node_id }, cells: [
-          { text: b.severity }, { text: b.label + " (" + b.motion + ")" }, { text: b.grain + " " + b.period_start }, { text: b.rule },
-          { text: ruleValue(b.rule, b.observed, units[b.metric_id]), num: true },
-          { text: ruleValue(b.rule, b.threshold, units[b.metric_id]), num: true },
+          { text: b.severity }, { text: b.label }, { text: b.grain + " " + b.period_start }, { text: b.rule },
+          { text: ruleValue(b.rule, b.observed, units[b.node_id]), num: true },
+          { text: ruleValue(b.rule, b.threshold, units[b.node_id]), num: true },
           { text: b.owner }, { text: b.action }
         ] };
       })) : el("p", {}, "None."));

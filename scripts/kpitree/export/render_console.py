@@ -7,6 +7,7 @@ from __future__ import annotations
 from kpitree.export.formatting import (
     actual_vs_target,
     breach_period,
+    export_gap_sentence,
     format_rule_value,
     format_share,
     format_signed_value,
@@ -15,6 +16,7 @@ from kpitree.export.formatting import (
     mix_shift_text,
     node_required_phrase,
     one_line,
+    shortfall_phrase,
     trend_text,
     unexplained_text,
     what_if_text,
@@ -47,18 +49,21 @@ def required_lines(export: Export) -> list[str]:
 
 
 def leaf_lines(export: Export) -> list[str]:
-    """Where to look first (with the what-if; a driver whose gap is a mix shift says so), the
-    mix shifts (if any), then the drivers that helped, then what no driver explains."""
-    unit = export.root.unit
+    """The gap and its parts, where to look first (each share stated against the drivers
+    against the goal; with the what-if; a driver whose gap is a mix shift says so), the mix
+    shifts (if any), then the drivers that helped, then what no driver explains."""
+    root = export.root
+    unit = root.unit
     in_progress = export.period_state == "in_progress"
-    lines = ["", "Where to look first:"]
+    lines = ["", "Where to look first:", f"  {export_gap_sentence(export)}"]
+    share_of = shortfall_phrase(export.leaves, root.label, root.direction, unit)
     for item in export.where_to_look_first[:TOP_LOOK_FIRST]:
         note = mix_shift_note(export.mix_shift_dimensions(item.node_id))
         lines.append(
             f"  {item.rank}. {one_line(item.label)} ({one_line(item.owner)}): "
             f"{format_value(item.contribution, unit)} "
-            f"({format_share(item.share_of_shortfall)} of the shortfall{note and '; ' + note}); "
-            f"{what_if_text(export.root, item.root_if_driver_on_target, in_progress)}"
+            f"({format_share(item.share_of_shortfall)} of {share_of}{note and '; ' + note}); "
+            f"{what_if_text(root, item.root_if_driver_on_target, in_progress)}"
         )
     if not export.where_to_look_first:
         lines.append("  none")

@@ -22,7 +22,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from kpitree.export.formatting import mix_shift_note, mix_shift_text, required_phrase
+from kpitree.export.formatting import (
+    gap_sentence,
+    mix_shift_note,
+    mix_shift_text,
+    required_phrase,
+    share_header,
+)
 from kpitree.export.render_json import (
     breach_to_json,
     drill_down_to_json,
@@ -180,10 +186,37 @@ def mix_shift_texts(shifts: list[MixShift]) -> dict[str, Any]:
     }
 
 
+def leaf_texts(page: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """By "tree|motion|grain|period": the root's gap and its parts, and the heading of the
+    share column (what the shares are shares of), as the console says them."""
+    roots = {
+        tree["tree_id"]: node
+        for tree in page["trees"]
+        for node in tree["nodes"]
+        if node["node_id"] == tree["root_node_id"]
+    }
+    texts: dict[str, dict[str, str]] = {}
+    leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
+    for key, parts in sorted(leaves.items()):
+        tree_id, motion, grain, period = key.split("|")
+        root = roots.get(tree_id)
+        if root is None:
+            continue
+        series = page["series"].get(f"{tree_id}|{motion}|{grain}", {"periods": [], "states": []})
+        states = dict(zip(series["periods"], series["states"], strict=True))
+        in_progress = states.get(period) == "in_progress"
+        label, direction, unit = root["label"], root["direction"], root["unit"]
+        texts[key] = {
+            "gap": gap_sentence(parts, label, direction, unit, in_progress),
+            "share_header": share_header(parts, label, direction, unit),
+        }
+    return texts
+
+
 def page_document(page: dict[str, Any]) -> dict[str, Any]:
     """The page's data as JSON values: the leaf attribution split into where to look first,
-    offsetting and unexplained, the mix shifts as text, the breaches as their JSON rows, what
-    an open period needs."""
+    offsetting and unexplained (with the gap and what the shares are shares of, as text), the
+    mix shifts as text, the breaches as their JSON rows, what an open period needs."""
     leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
     skipped = ("leaf_attribution", "breaches", "mix_shifts")
     plain = {k: v for k, v in page.items() if k not in skipped}
@@ -196,6 +229,7 @@ def page_document(page: dict[str, Any]) -> dict[str, Any]:
         "unexplained": {
             k: [unexplained_to_json(i) for i in v.unexplained] for k, v in leaves.items()
         },
+        "leaf_texts": leaf_texts(page),
         "mix_shifts": {k: mix_shift_texts(v) for k, v in page.get("mix_shifts", {}).items()},
         "breaches": [breach_to_json(breach) for breach in page["breaches"]],
         "required": required_texts(page),

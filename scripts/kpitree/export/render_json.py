@@ -23,7 +23,7 @@ from kpitree.export.tree import (
 )
 from kpitree.export.warehouse import BREACH_COLUMNS
 
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -108,6 +108,9 @@ def export_to_json(export: Export) -> dict[str, Any]:
         "remaining_days": export.remaining_days,
         "root": node_to_json(export.root),
         "where_to_look_first": [look_first_to_json(item) for item in export.where_to_look_first],
+        # what the shares of the shortfall are shares of, and what offset it
+        "against_goal_total": export.leaves.against_goal_total,
+        "offsetting_total": export.leaves.offsetting_total,
         "offsetting": [offsetting_to_json(item) for item in export.offsetting],
         "unexplained": [unexplained_to_json(item) for item in export.unexplained],
         "drill_down": [drill_down_to_json(item) for item in export.drill_down],

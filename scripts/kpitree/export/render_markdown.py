@@ -14,6 +14,8 @@ from kpitree.export.formatting import (
     RATE_PACE_NOTE,
     actual_vs_target,
     breach_cells,
+    export_gap_sentence,
+    export_share_header,
     format_share,
     format_signed_pct,
     format_signed_value,
@@ -148,10 +150,11 @@ def share_with_note(export: Export, node_id: str, share: float | None) -> str:
 
 
 def look_first_section(export: Export) -> list[str]:
-    """Where to look first with the what-if (a driver whose gap is a mix shift says so), the
-    mix shifts, the drivers that helped, what no driver explains."""
+    """The gap and its parts, where to look first with each share stated against the drivers
+    against the goal and the what-if (a driver whose gap is a mix shift says so), the mix
+    shifts, the drivers that helped, what no driver explains."""
     unit = export.root.unit
-    lines = ["", "## Where to look first", ""]
+    lines = ["", "## Where to look first", "", md(export_gap_sentence(export)) + ".", ""]
     if export.where_to_look_first:
         rows = [
             [
@@ -164,7 +167,8 @@ def look_first_section(export: Export) -> list[str]:
             ]
             for item in export.where_to_look_first
         ]
-        lines += markdown_table([*LOOK_FIRST_HEADER, md(what_if_header(export))], rows)
+        header = [*LOOK_FIRST_HEADER, md(export_share_header(export)), md(what_if_header(export))]
+        lines += markdown_table(header, rows)
     else:
         lines.append("No driver pulled against the goal in this period.")
     if export.mix_shifts:

@@ -115,7 +115,8 @@ class Offsetting:
 @dataclass(frozen=True)
 class Unexplained:
     """A part of the root's gap no driver explains (kpi_variance_attribution rows without a
-    driver): drivers without an actual, or drivers' targets that do not combine."""
+    driver), with its reason: drivers without a target or an actual, a zero base, or
+    drivers' targets that do not combine."""
 
     reason: str
     contribution: float
@@ -182,6 +183,8 @@ class Breach:
     metric_id: str
     label: str
     motion: str
+    metric_motion: str
+    is_primary_node: bool | None
     grain: str
     period_start: date
     period_end: date | None
@@ -236,6 +239,11 @@ class Export:
         return remaining_days(
             self.period_start, self.period_end, self.period_state, self.elapsed_days
         )
+
+    @property
+    def leaves(self) -> LeafAttribution:
+        """The root's leaf attribution: where to look first, offsetting, unexplained."""
+        return LeafAttribution(self.where_to_look_first, self.offsetting, self.unexplained)
 
     def unit_of(self, metric_id: str) -> str | None:
         return next((n.unit for _, n in self.root.walk() if n.metric_id == metric_id), None)
@@ -328,6 +336,8 @@ def breach_from_row(row: dict[str, Any]) -> Breach:
         metric_id=str(row["metric_id"]),
         label=str(row["label"]),
         motion=str(row["motion"]),
+        metric_motion=str(row["metric_motion"]),
+        is_primary_node=to_bool(row["is_primary_node"]),
         grain=str(row["grain"]),
         period_start=to_date(row["period_start"]) or date.min,
         period_end=to_date(row["period_end"]),
@@ -346,23 +356,32 @@ def breach_from_row(row: dict[str, Any]) -> Breach:
     )
 
 
-def breach_order(breach: Breach) -> tuple[int, date, str, str, str]:
-    """Most severe first, then by period, metric, threshold and motion: a stable order."""
+def breach_order(breach: Breach) -> tuple[int, date, str, str, str, str, str]:
+    """Most severe first, then by period, metric, threshold, motion, tree and node: a stable
+    order."""
     severity = -SEVERITIES.index(breach.severity) if breach.severity in SEVERITIES else 1
-    return severity, breach.period_start, breach.metric_id, breach.threshold_id, breach.motion
-
-
-def breach_key(breach: Breach) -> tuple[str, str, str, str, date]:
-    """What makes a breach one breach: its threshold, metric, motion and period."""
     return (
-        breach.threshold_id, breach.metric_id, breach.motion, breach.grain, breach.period_start,
+        severity, breach.period_start, breach.metric_id, breach.threshold_id, breach.motion,
+        breach.tree_id, breach.node_id,
+    )  # fmt: skip
+
+
+BreachKey = tuple[str, str, str, str, str, date]
+
+
+def breach_key(breach: Breach) -> BreachKey:
+    """What makes a breach one breach in a tree: its threshold, tree node, motion and period
+    (kpi_breaches has a row per tree node reading the metric)."""
+    return (
+        breach.threshold_id, breach.tree_id, breach.node_id, breach.motion, breach.grain,
+        breach.period_start,
     )  # fmt: skip
 
 
 def distinct_breaches(breaches: Iterable[Breach]) -> list[Breach]:
-    """Each breach once, in breach order: a row repeated by a join upstream (one per owner,
-    per tree reading the metric) would otherwise repeat a breach and its action."""
-    seen: dict[tuple[str, str, str, str, date], Breach] = {}
+    """Each breach once, in breach order: a row repeated by a join upstream would otherwise
+    repeat a breach and its action."""
+    seen: dict[BreachKey, Breach] = {}
     for breach in sorted(breaches, key=breach_order):
         seen.setdefault(breach_key(breach), breach)
     return list(seen.values())
@@ -415,20 +434,36 @@ def attach_attribution(root: Node, rows: list[dict[str, Any]]) -> None:
                 )
 
 
-# Below this share of the root's target (kpi_identity_tolerance), a part of the gap no
-# driver explains is rounding, not something to list.
-UNEXPLAINED_TOLERANCE = 1e-6
-
-
 @dataclass(frozen=True)
 class LeafAttribution:
     """The root's gap over its leaf drivers, as a CMO reads it: the drivers against the goal
     ranked (where to look first), the drivers that helped (largest first), and the part no
-    driver explains."""
+    driver explains. A share of the shortfall is a share of against_goal_total, not of the
+    gap: the gap is that total, offset by offsetting_total, plus what no driver explains."""
 
     where_to_look_first: list[LookFirst]
     offsetting: list[Offsetting]
     unexplained: list[Unexplained]
+
+    @property
+    def against_goal_total(self) -> float:
+        """What the drivers against the goal took together: the shortfall of their shares."""
+        return sum(item.contribution or 0.0 for item in self.where_to_look_first)
+
+    @property
+    def offsetting_total(self) -> float:
+        """What the drivers that helped gave back together."""
+        return sum(item.contribution or 0.0 for item in self.offsetting)
+
+    @property
+    def unexplained_total(self) -> float:
+        return sum(item.contribution for item in self.unexplained)
+
+    @property
+    def gap(self) -> float:
+        """The root's gap to the target its status uses, as its parts add up (the parts
+        within kpi_noise_tolerance left out: rounding)."""
+        return self.against_goal_total + self.offsetting_total + self.unexplained_total
 
 
 def direction_sign(direction: str) -> int:
@@ -437,8 +472,8 @@ def direction_sign(direction: str) -> int:
 
 def leaf_attribution(rows: Iterable[dict[str, Any]], direction: str) -> LeafAttribution:
     """Splits the root's leaf rows of kpi_variance_attribution (one period and breakdown) by
-    effect. Offsetting rows that moved nothing (a driver exactly on target, a rate of nothing
-    over nothing) did not help and are left out; so is an unexplained part within rounding."""
+    effect. Rows that moved nothing (effect negligible: a driver on target, a rate of nothing
+    over nothing, rounding within var kpi_noise_tolerance) are in no list."""
     sign = direction_sign(direction)
     ranked: list[LookFirst] = []
     offsetting: list[Offsetting] = []
@@ -446,8 +481,7 @@ def leaf_attribution(rows: Iterable[dict[str, Any]], direction: str) -> LeafAttr
     for row in rows:
         contribution = to_float(row["contribution"])
         if row["driver_node_id"] is None:
-            scale = max(abs(to_float(row["parent_target"]) or 0.0), 1.0)
-            if contribution is not None and abs(contribution) > UNEXPLAINED_TOLERANCE * scale:
+            if row["effect"] == "unexplained" and contribution is not None:
                 unexplained.append(Unexplained(str(row["driver_label"]), contribution))
             continue
         driver: dict[str, Any] = {
@@ -460,7 +494,7 @@ def leaf_attribution(rows: Iterable[dict[str, Any]], direction: str) -> LeafAttr
         if row["where_to_look_rank"] is not None:
             rank, share = int(row["where_to_look_rank"]), to_float(row["share_of_shortfall"])
             ranked.append(LookFirst(rank=rank, share_of_shortfall=share, **driver))
-        elif row["effect"] == "offsetting" and contribution is not None and sign * contribution > 0:
+        elif row["effect"] == "offsetting":
             offsetting.append(Offsetting(**driver))
     return LeafAttribution(
         where_to_look_first=sorted(ranked, key=lambda item: (item.rank, item.node_id)),

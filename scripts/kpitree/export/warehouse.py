@@ -50,14 +50,14 @@ TREE_COLUMNS = (
 )  # fmt: skip
 LEAF_COLUMNS = (
     "driver_node_id", "driver_label", "driver_owner", "effect", "contribution",
-    "share_of_shortfall", "where_to_look_rank", "root_if_driver_on_target", "parent_target",
+    "share_of_shortfall", "where_to_look_rank", "root_if_driver_on_target",
 )  # fmt: skip
 ATTRIBUTION_COLUMNS = ("node_id", "attribution_level", *LEAF_COLUMNS)
 BREACH_COLUMNS = (
-    "breach_id", "threshold_id", "tree_id", "node_id", "metric_id", "label", "motion", "grain",
-    "period_start", "period_end", "period_state", "rule", "observed", "threshold", "actual",
-    "target", "severity", "owner", "action", "first_breached_period",
-    "consecutive_periods_in_breach", "is_open",
+    "breach_id", "threshold_id", "tree_id", "node_id", "metric_id", "label", "motion",
+    "metric_motion", "is_primary_node", "grain", "period_start", "period_end", "period_state",
+    "rule", "observed", "threshold", "actual", "target", "severity", "owner", "action",
+    "first_breached_period", "consecutive_periods_in_breach", "is_open",
 )  # fmt: skip
 DEFINITION_COLUMNS = (
     "tree_id", "node_id", "metric_id", "label", "description", "parent_node_id", "role",
@@ -250,17 +250,12 @@ def load_attribution(warehouse: DbtWarehouse, period: Period) -> list[dict[str, 
     )
 
 
-def load_breaches(
-    warehouse: DbtWarehouse, period: Period, end: date, series: list[tuple[str, str]]
-) -> list[Breach]:
-    """The breaches of the tree's metrics at the motions its nodes read, in the period."""
-    matches = " or ".join(
-        f"(metric_id = {sql_literal(metric)} and motion = {sql_literal(motion)})"
-        for metric, motion in series
-    )
+def load_breaches(warehouse: DbtWarehouse, period: Period, end: date) -> list[Breach]:
+    """The breaches of the tree's nodes in the period, each under the node that breached
+    (kpi_breaches has a row per tree node: its label, owner and action in this tree)."""
     rows = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
-        f"where ({matches}) "
+        f"where {scope_filter(period.tree, None, period.motion)} "
         f"and period_start >= {sql_literal(period.start)} "
         f"and period_start <= {sql_literal(end)}"
     )
@@ -376,7 +371,6 @@ def load_export(
     attribution = load_attribution(warehouse, period)
     attach_attribution(root, attribution)
     end = to_date(rows[0]["period_end"]) or start
-    series = sorted({(node.metric_id, node.metric_motion) for _, node in root.walk()})
     leaves = root_leaf_attribution(root, attribution)
     return Export(
         tree=tree,
@@ -388,7 +382,7 @@ def load_export(
         as_of_date=as_of_date(warehouse),
         root=root,
         where_to_look_first=leaves.where_to_look_first,
-        breaches=load_breaches(warehouse, period, end, series),
+        breaches=load_breaches(warehouse, period, end),
         drill_down=load_drill_down(warehouse, period, root.node_id),
         page=load_page_data(warehouse, scopes) if with_page else None,
         offsetting=leaves.offsetting,
@@ -409,9 +403,9 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     """Every tree's definition and history (every motion of its scope, grain and period that
     has started), the root's leaf attribution (where to look first, offsetting, unexplained:
     a LeafAttribution by "tree|motion|grain|period"), the drill-down, the mix shifts (MixShift
-    objects by the same key) and the breaches (each once, as Breach objects): what the HTML
-    page switches between. render_html writes the objects out; the rest is plain JSON
-    values, sorted, so the page is the same byte for byte for the same data."""
+    objects by the same key) and the breaches (each once per tree node, as Breach objects):
+    what the HTML page switches between. render_html writes the objects out; the rest is
+    plain JSON values, sorted, so the page is the same byte for byte for the same data."""
     trees = warehouse.query(
         f"select tree_id, label, owner, scope, root_node_id from {ref('kpi_trees')} "
         "order by tree_id"
@@ -440,7 +434,7 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     )
     breaches = warehouse.query(
         f"select {', '.join(BREACH_COLUMNS)} from {ref('kpi_breaches')} "
-        "order by period_start, metric_id, threshold_id, motion"
+        "order by period_start, metric_id, threshold_id, motion, tree_id, node_id"
     )
     mix_rows = warehouse.query(
         f"{MIX_SHIFT_SELECT} from {ref('kpi_rate_mix')} where is_mix_shift {MIX_SHIFT_GROUP}"
