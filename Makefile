@@ -88,20 +88,13 @@ data: install
 build: install check-definitions
 	$(DBT) build --full-refresh
 
-## daily: the scheduled run: builds what changed raw tables (print_changed_raw_tables) and
-## changed definitions (state:modified+, against the last successful run's manifest in
-## DEPLOYED) reach, and nothing when neither changed; the first run builds everything
+## daily: the scheduled run (scripts/daily_run.py): builds what changed raw tables
+## (print_changed_raw_tables) and changed definitions (state:modified+, against the last
+## successful run's manifest in DEPLOYED) reach, nothing when neither changed; the first
+## run builds everything
 DEPLOYED ?= target/deployed
 daily: install check-definitions
-	@changed="$$($(DBT) run-operation print_changed_raw_tables --quiet)"; \
-	if [ ! -f $(DEPLOYED)/manifest.json ]; then \
-		echo "daily: no earlier run in $(DEPLOYED): building everything"; \
-		$(DBT) build; \
-	else \
-		echo "daily: raw tables changed: $${changed:-none}"; \
-		$(DBT) build --select $$changed state:modified+ --state $(DEPLOYED); \
-	fi
-	mkdir -p $(DEPLOYED) && cp target/manifest.json $(DEPLOYED)/manifest.json
+	$(BIN)/python scripts/daily_run.py --state $(DEPLOYED)
 
 summary: install
 	$(DBT) run-operation print_load_summary --quiet

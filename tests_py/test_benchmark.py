@@ -142,6 +142,8 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
         ("floor", 20.0),
         ("incremental_day", 6.0),
         ("nothing_new", 4.8),
+        ("incremental_day_plain_build", 12.0),
+        ("nothing_new_plain_build", 9.0),
         ("read_views", 0.5),
     ]:
         report.update({f"{step}_seconds": seconds, f"{step}_cpu_seconds": seconds / 2})
@@ -151,14 +153,18 @@ def test_the_report_names_the_slowest_nodes_and_the_ratios(tmp_path: Path) -> No
             "metricflow_skipped": "too slow at this size",
             "full_build_slowest": slowest,
             "incremental_day_slowest": [],
+            "incremental_day_plain_build_slowest": [],
         }
     )
     report["ratios"] = ratios(report)
     assert report["ratios"]["full build / floor (wall)"] == 3.0
-    assert report["ratios"]["incremental day / full build (CPU)"] == 0.1
-    assert report["ratios"]["run with nothing new / full build (wall)"] == 0.08
+    assert report["ratios"]["incremental day, scheduled run / full build (CPU)"] == 0.1
+    assert report["ratios"]["run with nothing new, scheduled run / full build (wall)"] == 0.08
+    assert report["ratios"]["incremental day, plain dbt build / full build (wall)"] == 0.2
+    assert report["ratios"]["run with nothing new, plain dbt build / full build (CPU)"] == 0.15
     lines = dict(summary_lines(report))
     assert lines["MetricFlow"] == "skipped: too slow at this size"
-    assert lines["run with nothing new"] == "4.8 s (CPU 2 s)"
+    assert lines["run with nothing new, scheduled run"] == "4.8 s (CPU 2 s)"
+    assert lines["incremental day, plain dbt build"] == "12.0 s (CPU 6 s)"
     assert lines["peak memory (largest process)"] == "6.00 GiB"
     assert lines["  tree"] == "6.0 s  60.0%"

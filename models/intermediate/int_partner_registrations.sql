@@ -9,7 +9,7 @@
 {{ config(
     materialized=kpi_tree.incremental_unless_spark(),
     unique_key='registration_id',
-    pre_hook="{{ kpi_tree.delete_stale_rows(ref('base_marketing__partner_registrations'), 'registration_id') }}",
+    pre_hook="{{ kpi_tree.delete_stale_rows(ref('base_marketing__partner_registrations'), ['registration_id']) }}",
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}

@@ -14,9 +14,11 @@ of its processes), on this machine:
      profile's settings: what dbt itself adds;
   4. the floor: one DuckDB statement deduplicating the raw funnel events (the latest
      version of each key) and computing the daily aggregate;
-  5. an incremental day: the held-back day lands, then a plain `dbt build`;
-  6. a run with nothing new, another plain `dbt build`: what every run costs whatever
-     arrived (dbt's own work, the tree and marts rebuilt whole, the data tests);
+  5. an incremental day: the held-back day lands, then the scheduled run
+     (scripts/daily_run.py, `make daily`: what changed raw tables and definitions reach);
+  6. a run with nothing new, the scheduled run again: what a day without new data costs;
+     steps 5 and 6 are measured again with a plain `dbt build` on a copy of step 2's
+     database (every node: dbt's own work, the tree and marts rebuilt whole, the tests);
   7. reading every row of every metric view (what a dashboard or the tree does);
   8. MetricFlow answering every metric with a view at week, month and quarter grain
      (--skip-metricflow REASON skips it and reports the reason).

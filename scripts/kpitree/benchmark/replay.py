@@ -76,7 +76,8 @@ def plain_duckdb_script(
             code = node.get("compiled_code") or ""
             if not code:
                 continue
-            materialized = "view" if node["config"]["materialized"] == "view" else "table"
+            views = ("view", "stable_view")
+            materialized = "view" if node["config"]["materialized"] in views else "table"
             statements.append(f"create or replace {materialized} {relation} as {code}")
         elif kind == "test" and node.get("compiled_code"):
             statements.append(f"select count(*) from ({node['compiled_code']}) as test")

@@ -32,12 +32,13 @@ def ratios(report: dict[str, Any]) -> dict[str, float]:
         full = report[f"full_build_{suffix}"]
         result[f"full build / plain DuckDB ({clock})"] = full / report[f"plain_duckdb_{suffix}"]
         result[f"full build / floor ({clock})"] = full / report[f"floor_{suffix}"]
-        result[f"incremental day / full build ({clock})"] = (
-            report[f"incremental_day_{suffix}"] / full
-        )
-        result[f"run with nothing new / full build ({clock})"] = (
-            report[f"nothing_new_{suffix}"] / full
-        )
+        for run, label in (("", "scheduled run"), ("_plain_build", "plain dbt build")):
+            result[f"incremental day, {label} / full build ({clock})"] = (
+                report[f"incremental_day{run}_{suffix}"] / full
+            )
+            result[f"run with nothing new, {label} / full build ({clock})"] = (
+                report[f"nothing_new{run}_{suffix}"] / full
+            )
     return result
 
 
@@ -56,8 +57,13 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("dbt build --full-refresh", step("full_build")),
         ("same SQL, one plain DuckDB process", step("plain_duckdb")),
         ("floor: dedup + daily aggregate", step("floor")),
-        (f"incremental day ({report['incremental_day_events']:,} events)", step("incremental_day")),
-        ("run with nothing new", step("nothing_new")),
+        (
+            f"incremental day ({report['incremental_day_events']:,} events), scheduled run",
+            step("incremental_day"),
+        ),
+        ("run with nothing new, scheduled run", step("nothing_new")),
+        ("incremental day, plain dbt build", step("incremental_day_plain_build")),
+        ("run with nothing new, plain dbt build", step("nothing_new_plain_build")),
         (f"read every metric view ({report['metric_views']})", step("read_views", 2)),
     ]
     if "metricflow_seconds" in report:
@@ -67,7 +73,7 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
     peaks = [value for key, value in report.items() if key.endswith("_peak_gib")]
     lines.append(("peak memory (largest process)", f"{max(peaks):.2f} GiB"))
     lines += [(name, f"{value:.2f}x") for name, value in report["ratios"].items()]
-    for build in ("full_build", "incremental_day"):
+    for build in ("full_build", "incremental_day", "incremental_day_plain_build"):
         lines.append((f"slowest nodes, {build.replace('_', ' ')}", ""))
         lines += [
             (f"  {node['node'][:44]}", f"{node['seconds']:.1f} s {node['share']:6.1%}")
