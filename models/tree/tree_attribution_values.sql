@@ -2,8 +2,10 @@
     Every node row (tree, node, motion, grain, period, breakdown) as the
     attribution of gaps reads it: the target its status uses, the actual, with
     a rate of nothing over nothing (0/0: below a stage that fell to zero) read
-    as on target, and whether the node can be expanded into its drivers in that
-    row (every driver has an actual and a target there).
+    as on target, whether the node combines its drivers in that row (on a
+    drill-down some driver does not reach it is a leaf), and whether it can be
+    expanded into its drivers there (it combines them and every driver has an
+    actual and a target).
 -#}
 {%- set keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
 
@@ -43,7 +45,8 @@ values_read as (
                     then node_periods.status_target
             end
         ) as attribution_actual,
-        node_periods.actual is null as is_without_actual
+        node_periods.actual is null as is_without_actual,
+        coalesce(node_periods.combines_drivers, false) as combines_drivers
 
     from node_periods
     inner join nodes
@@ -85,8 +88,12 @@ final as (
         values_read.attribution_target,
         values_read.attribution_actual,
         values_read.is_without_actual,
-        coalesce(defined_drivers.defined_driver_count = values_read.driver_count, false)
-            as is_expandable
+        values_read.combines_drivers,
+        coalesce(
+            values_read.combines_drivers
+            and defined_drivers.defined_driver_count = values_read.driver_count,
+            false
+        ) as is_expandable
 
     from values_read
     left join defined_drivers

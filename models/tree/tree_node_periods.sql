@@ -7,7 +7,20 @@
     complete, in progress (with its elapsed days) or not started, and the
     target its status is judged against (status_target: prorated by elapsed
     days for counts and dollars in progress).
+    A lag-aware conversion's period is a cohort: its base events convert up to
+    a window later, so its value is not final until the window of its last day
+    has closed (matures_on: the period's last day + the window - 1 day, the
+    last day a conversion can still count). Until the as-of date reaches it,
+    the cohort is maturing: it has no value (actual, numerator and denominator
+    null), so nothing downstream judges it (no status, no breach, no trend, no
+    attribution). combines_drivers says, on a product or sum node, whether the
+    row's actual and target are its drivers' combined (its total, and the
+    drill-downs every driver reaches), or the node is a leaf on this cut.
 -#}
+{%- set window_units = {
+    'day': ('day', 1), 'week': ('day', 7), 'month': ('month', 1),
+    'quarter': ('month', 3), 'year': ('year', 1),
+} %}
 
 with
 
@@ -118,12 +131,58 @@ spine as (
                     'reporting_periods.period_start', 'as_of.as_of_date', 'day'
                 ) }}
             else 0
-        end as elapsed_days
+        end as elapsed_days,
+        as_of.as_of_date
 
     from node_members
     cross join reporting_periods
     cross join as_of
     where reporting_periods.grain in ({{ kpi_tree.sql_string_list(var('kpi_tree_grains')) }})
+
+),
+
+-- noqa: disable=LT02
+-- a lag-aware conversion's cohort matures the last day its last base event can convert
+spine_with_cohorts as (
+
+    select
+        spine.*,
+        nodes.value_without_data,
+        case
+            when nodes.combine is null or nodes.driver_count = 0 then null
+            when spine.breakdown = 'total' then true
+            else coalesce(
+                nodes.combined_drill_downs
+                like {{ dbt.concat(["'%|'", 'spine.breakdown', "'|%'"]) }},
+                false
+            )
+        end as combines_drivers,
+        case nodes.conversion_window_granularity
+            {%- for granularity, (part, factor) in window_units.items() %}
+            when '{{ granularity }}'
+                then cast({{ dbt.dateadd('day', -1, dbt.dateadd(
+                    part, factor ~ ' * nodes.conversion_window_count', 'spine.period_end'
+                )) }} as date)
+            {%- endfor %}
+        end as matures_on
+
+    from spine
+    inner join nodes
+        on
+            spine.tree_id = nodes.tree_id
+            and spine.node_id = nodes.node_id
+
+),
+-- noqa: enable=LT02
+
+cohorts as (
+
+    select
+        *,
+        coalesce(period_state != 'not_started' and matures_on > as_of_date, false)
+            as is_maturing
+
+    from spine_with_cohorts
 
 ),
 
@@ -141,25 +200,25 @@ with_values as (
         spine.days_in_period,
         spine.period_state,
         spine.elapsed_days,
-        -- a count without data in the period (or subgroup) is 0: its fill_nulls_with
+        spine.is_maturing,
+        spine.matures_on,
+        spine.combines_drivers,
+        -- a count without data in the period (or subgroup) is 0: its fill_nulls_with;
+        -- a maturing cohort has no value yet
         case
-            when spine.period_state != 'not_started'
-                then coalesce(node_values.actual, nodes.value_without_data)
+            when spine.period_state != 'not_started' and not spine.is_maturing
+                then coalesce(node_values.actual, spine.value_without_data)
         end as actual,
-        node_values.numerator,
-        node_values.denominator,
+        case when not spine.is_maturing then node_values.numerator end as numerator,
+        case when not spine.is_maturing then node_values.denominator end as denominator,
         coalesce(targets.target, breakdown_targets.target) as target,
         case
             when targets.target is not null then targets.target_source
-            when breakdown_targets.target is not null then 'baseline_mix'
+            when breakdown_targets.target is not null then breakdown_targets.target_source
         end as target_source,
         targets.entered_grain as target_entered_grain
 
-    from spine
-    inner join nodes
-        on
-            spine.tree_id = nodes.tree_id
-            and spine.node_id = nodes.node_id
+    from cohorts as spine
     left join node_values
         on
             spine.tree_id = node_values.tree_id
