@@ -35,7 +35,9 @@ evaluated_periods as (
 
     from tree_rows
     -- a maturing cohort (a lag-aware conversion whose window is still open) is not judged
-    where period_state != 'not_started' and not is_maturing and breakdown = 'total' and is_primary_node
+    where
+        period_state != 'not_started' and not is_maturing
+        and breakdown = 'total' and is_primary_node
 
 ),
 

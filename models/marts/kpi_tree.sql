@@ -249,7 +249,9 @@ final as (
                 ) / (denominator * remaining_days / elapsed_days)
         end as needed_in_rest_of_period,
         case
-            when period_state = 'in_progress' and is_additive and remaining_days > 0 and not is_maturing
+            when
+                period_state = 'in_progress' and is_additive and remaining_days > 0
+                and not is_maturing
                 then (target - coalesce(actual, 0)) / remaining_days
         end as needed_per_remaining_day,
         benchmark,

@@ -183,23 +183,7 @@ mix_targets_in_tree as (
 {%- if depth < max_depth %}
 drivers_of_depth_{{ depth }} as (
 
-    select
-        tree_id,
-        parent_node_id as node_id,
-        motion,
-        grain,
-        period_start,
-        breakdown,
-        breakdown_value,
-        count(*) as driver_rows,
-        count(target) as drivers_with_target,
-        sum(case when target = 0 then 1 else 0 end) as drivers_planned_at_zero,
-        {{ kpi_tree.product_aggregate('target') }} as drivers_target_product,
-        sum(target) as drivers_target_sum
-
-    from resolved_depth_{{ depth + 1 }}
-    where role = 'driver'
-    group by 1, 2, 3, 4, 5, 6, 7
+    {{ kpi_tree.drivers_summary('resolved_depth_' ~ (depth + 1), row_keys, 'target') }}
 
 ),
 {% endif %}
@@ -215,14 +199,14 @@ resolved_depth_{{ depth }} as (
             -- renewal in the subgroup: no renewal ARR, whatever the renewal rate)
             when
                 mix_targets_in_tree.combine = 'product'
-                and {{ drivers }}.drivers_planned_at_zero > 0
+                and {{ drivers }}.drivers_at_zero > 0
                 then 0
             when
                 {{ drivers }}.driver_rows = mix_targets_in_tree.driver_count
-                and {{ drivers }}.drivers_with_target = {{ drivers }}.driver_rows
+                and {{ drivers }}.drivers_with_value = {{ drivers }}.driver_rows
                 then case mix_targets_in_tree.combine
-                    when 'product' then {{ drivers }}.drivers_target_product
-                    when 'sum' then {{ drivers }}.drivers_target_sum
+                    when 'product' then {{ drivers }}.drivers_product
+                    when 'sum' then {{ drivers }}.drivers_sum
                 end
             -- a driver without a plan in the subgroup: neither has the node
         end as target
@@ -233,36 +217,23 @@ resolved_depth_{{ depth }} as (
     from mix_targets_in_tree
     {%- if depth < max_depth %}
     left join {{ drivers }}
-        on
-            {%- for key in row_keys %}
-            {{ 'and ' if not loop.first }}mix_targets_in_tree.{{ key }} = {{ drivers }}.{{ key }}
-            {%- endfor %}
+        on{{ kpi_tree.keys_equal('mix_targets_in_tree', drivers, row_keys) }}
     {%- endif %}
     where mix_targets_in_tree.depth = {{ depth }}
 
 ),
 {% endfor %}
 all_depths as (
-
-    {% for depth in range(0, max_depth + 1) -%}
-    select * from resolved_depth_{{ depth }}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
+    {{ kpi_tree.union_depths('resolved_depth_', max_depth) }}
 
 ),
--- noqa: enable=LT02
 
 final as (
 
     select
-        tree_id,
-        node_id,
-        motion,
-        grain,
-        period_start,
-        breakdown,
-        breakdown_value,
+        {%- for key in row_keys %}
+        {{ key }},
+        {%- endfor %}
         target,
         case when combines_drivers then 'rolled_up' else 'baseline_mix' end as target_source,
         mix_target,
@@ -271,5 +242,6 @@ final as (
     from all_depths
 
 )
+-- noqa: enable=LT02
 
 select * from final

@@ -17,6 +17,9 @@
     row's actual and target are its drivers' combined (its total, and the
     drill-downs every driver reaches), or the node is a leaf on this cut.
 -#}
+{%- set row_keys = [
+    'tree_id', 'node_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'
+] %}
 {%- set window_units = {
     'day': ('day', 1), 'week': ('day', 7), 'month': ('month', 1),
     'quarter': ('month', 3), 'year': ('year', 1),
@@ -143,7 +146,7 @@ spine as (
 
 -- noqa: disable=LT02
 -- a lag-aware conversion's cohort matures the last day its last base event can convert
-spine_with_cohorts as (
+spine_with_windows as (
 
     select
         spine.*,
@@ -182,35 +185,35 @@ cohorts as (
         coalesce(period_state != 'not_started' and matures_on > as_of_date, false)
             as is_maturing
 
-    from spine_with_cohorts
+    from spine_with_windows
 
 ),
 
 with_values as (
 
     select
-        spine.tree_id,
-        spine.node_id,
-        spine.motion,
-        spine.grain,
-        spine.period_start,
-        spine.breakdown,
-        spine.breakdown_value,
-        spine.period_end,
-        spine.days_in_period,
-        spine.period_state,
-        spine.elapsed_days,
-        spine.is_maturing,
-        spine.matures_on,
-        spine.combines_drivers,
+        cohorts.tree_id,
+        cohorts.node_id,
+        cohorts.motion,
+        cohorts.grain,
+        cohorts.period_start,
+        cohorts.breakdown,
+        cohorts.breakdown_value,
+        cohorts.period_end,
+        cohorts.days_in_period,
+        cohorts.period_state,
+        cohorts.elapsed_days,
+        cohorts.is_maturing,
+        cohorts.matures_on,
+        cohorts.combines_drivers,
         -- a count without data in the period (or subgroup) is 0: its fill_nulls_with;
         -- a maturing cohort has no value yet
         case
-            when spine.period_state != 'not_started' and not spine.is_maturing
-                then coalesce(node_values.actual, spine.value_without_data)
+            when cohorts.period_state != 'not_started' and not cohorts.is_maturing
+                then coalesce(node_values.actual, cohorts.value_without_data)
         end as actual,
-        case when not spine.is_maturing then node_values.numerator end as numerator,
-        case when not spine.is_maturing then node_values.denominator end as denominator,
+        case when not cohorts.is_maturing then node_values.numerator end as numerator,
+        case when not cohorts.is_maturing then node_values.denominator end as denominator,
         coalesce(targets.target, breakdown_targets.target) as target,
         case
             when targets.target is not null then targets.target_source
@@ -218,33 +221,19 @@ with_values as (
         end as target_source,
         targets.entered_grain as target_entered_grain
 
-    from cohorts as spine
+    from cohorts
     left join node_values
-        on
-            spine.tree_id = node_values.tree_id
-            and spine.node_id = node_values.node_id
-            and spine.motion = node_values.motion
-            and spine.grain = node_values.grain
-            and spine.period_start = node_values.period_start
-            and spine.breakdown = node_values.breakdown
-            and spine.breakdown_value = node_values.breakdown_value
+        on{{ kpi_tree.keys_equal('cohorts', 'node_values', row_keys) }}
     left join targets
         on
-            spine.tree_id = targets.tree_id
-            and spine.node_id = targets.node_id
-            and spine.motion = targets.motion
-            and spine.grain = targets.grain
-            and spine.period_start = targets.period_start
-            and spine.breakdown = targets.target_breakdown
+            cohorts.tree_id = targets.tree_id
+            and cohorts.node_id = targets.node_id
+            and cohorts.motion = targets.motion
+            and cohorts.grain = targets.grain
+            and cohorts.period_start = targets.period_start
+            and cohorts.breakdown = targets.target_breakdown
     left join breakdown_targets
-        on
-            spine.tree_id = breakdown_targets.tree_id
-            and spine.node_id = breakdown_targets.node_id
-            and spine.motion = breakdown_targets.motion
-            and spine.grain = breakdown_targets.grain
-            and spine.period_start = breakdown_targets.period_start
-            and spine.breakdown = breakdown_targets.breakdown
-            and spine.breakdown_value = breakdown_targets.breakdown_value
+        on{{ kpi_tree.keys_equal('cohorts', 'breakdown_targets', row_keys) }}
 
 ),
 

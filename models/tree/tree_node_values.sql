@@ -108,6 +108,7 @@ node_values_read as (
 
 ),
 
+-- noqa: disable=LT02
 -- a count or amount driver without data where its parent has a value is 0 there
 -- (its fill_nulls_with): ABM pipeline on accounts off the list, in every period
 -- and segment, when its metric can be broken down that way at all; one depth at a
@@ -119,46 +120,52 @@ filled_depth_0 as (
 
 ),
 {% for depth in range(1, max_depth + 1) %}
+-- the values of the nodes at depth {{ depth - 1 }}, read or filled
+parents_of_depth_{{ depth }} as (
+
+    select * from node_values_read
+    union all
+    select * from filled_depth_{{ depth - 1 }}
+
+),
+
 filled_depth_{{ depth }} as (
+    {%- set parents = 'parents_of_depth_' ~ depth %}
 
     select
-        parent_values.tree_id,
+        {{ parents }}.tree_id,
         nodes.node_id,
-        parent_values.motion,
-        parent_values.grain,
-        parent_values.period_start,
-        parent_values.breakdown,
-        parent_values.breakdown_value,
+        {{ parents }}.motion,
+        {{ parents }}.grain,
+        {{ parents }}.period_start,
+        {{ parents }}.breakdown,
+        {{ parents }}.breakdown_value,
         nodes.value_without_data as actual,
         cast(null as {{ kpi_tree.type_double() }}) as numerator,
         cast(null as {{ kpi_tree.type_double() }}) as denominator
 
     from nodes
-    inner join (
-        select * from node_values_read
-        union all
-        select * from filled_depth_{{ depth - 1 }}
-    ) as parent_values
+    inner join {{ parents }}
         on
-            nodes.tree_id = parent_values.tree_id
-            and nodes.parent_node_id = parent_values.node_id
-    left join node_values_read as own_values
+            nodes.tree_id = {{ parents }}.tree_id
+            and nodes.parent_node_id = {{ parents }}.node_id
+    left join node_values_read
         on
-            nodes.tree_id = own_values.tree_id
-            and nodes.node_id = own_values.node_id
-            and parent_values.motion = own_values.motion
-            and parent_values.grain = own_values.grain
-            and parent_values.period_start = own_values.period_start
-            and parent_values.breakdown = own_values.breakdown
-            and parent_values.breakdown_value = own_values.breakdown_value
+            nodes.tree_id = node_values_read.tree_id
+            and nodes.node_id = node_values_read.node_id
+            and {{ parents }}.motion = node_values_read.motion
+            and {{ parents }}.grain = node_values_read.grain
+            and {{ parents }}.period_start = node_values_read.period_start
+            and {{ parents }}.breakdown = node_values_read.breakdown
+            and {{ parents }}.breakdown_value = node_values_read.breakdown_value
     where
         nodes.depth = {{ depth }}
         and nodes.role = 'driver'
         and nodes.value_without_data is not null
-        and own_values.node_id is null
+        and node_values_read.node_id is null
         and (
-            parent_values.breakdown = 'total'
-            or nodes.drill_downs like {{ dbt.concat(["'%|'", 'parent_values.breakdown', "'|%'"]) }}
+            {{ parents }}.breakdown = 'total'
+            or nodes.drill_downs like {{ dbt.concat(["'%|'", parents ~ '.breakdown', "'|%'"]) }}
         )
 
 ),
@@ -170,6 +177,7 @@ final as (
     union all
     select * from filled_depth_{{ depth }}
     {%- endfor %}
+    -- noqa: enable=LT02
 
 )
 
