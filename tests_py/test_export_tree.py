@@ -257,6 +257,30 @@ def test_breaches_list_the_october_show_rate_leak(october: Exported) -> None:
     assert october.tree["breaches"] == breaches
 
 
+def test_a_maturing_cohort_is_shown_as_maturing_never_as_a_miss(october: Exported) -> None:
+    """October's 30-day demo-request-to-meeting conversion: its last demo requests (31
+    October) can still convert until 29 November, after the data's as-of date (15
+    November). The JSON, the console and the Markdown say it is maturing and when it is
+    judged; none shows a value against the 24% target."""
+    nodes = {node["node_id"]: node for node in walk(october.tree["root"])}
+    node = nodes["demo_request_to_meeting_held_conversion_rate_30d"]
+    assert (node["status"], node["actual"], node["variance_pct"], node["trend"]) == (
+        "maturing", None, None, None,
+    )  # fmt: skip
+    assert node["target"] == pytest.approx(0.24)
+    assert node["actual_note"] == "cohort maturing: its 30-day window closes on 2026-11-29"
+    assert [n["node_id"] for n in nodes.values() if n["status"] == "maturing"] == [node["node_id"]]
+    line = tree_line(october.run.stdout, node["label"])
+    assert "maturing / 24.0%" in line and " behind " not in line
+    assert (
+        "(Demo request to meeting held within 30 days: maturing, its cohort can still convert; "
+        "the window closes on 2026-11-29, and the period is judged from then on)"
+    ) in october.run.stdout.splitlines()
+    (row,) = [line for line in october.markdown.splitlines() if "within 30 days _(d" in line]
+    assert row.split(" | ")[2:6] == ["maturing", "24.0%", "n/a", "maturing"]
+    assert "the window closes on 2026-11-29" in october.markdown
+
+
 def test_breaches_csv_has_the_json_rows(october: Exported) -> None:
     path = october.output_dir / f"{BREACHES_STEM}.csv"
     with path.open(newline="", encoding="utf-8") as handle:
@@ -299,6 +323,7 @@ TREE_COLUMNS = (
     "node_id", "label", "unit", "period_state", "period_start", "period_end", "elapsed_days",
     "actual", "target", "pacing_target", "numerator", "denominator", "trend",
     "change_vs_previous_pct", "same_period_last_year_actual", "change_vs_last_year_pct",
+    "status",
 )  # fmt: skip
 
 
@@ -516,9 +541,13 @@ def test_trend_shows_the_value_change(built_engine: Engine, either_month: Export
         assert exported[node_id]["change_vs_last_year_pct"] == pytest.approx(
             row["change_vs_last_year_pct"]
         )
+        line = tree_line(either_month.run.stdout, row["label"])
+        if row["status"] == "maturing":  # no value yet, so no change to show
+            assert row["trend"] is None and " maturing    n/a " in line, node_id
+            continue
         assert row["trend"] is not None and row["change_vs_previous_pct"] is not None, node_id
         expected = f"{row['trend']} {signed_pct(row['change_vs_previous_pct'])}"
-        assert f" {expected} " in tree_line(either_month.run.stdout, row["label"]), node_id
+        assert f" {expected} " in line, node_id
     root = nodes["pipeline_created"]
     trend = f"{root['trend']} {signed_pct(root['change_vs_previous_pct'])}"
     last_year = signed_pct(root["change_vs_last_year_pct"])
@@ -898,7 +927,12 @@ def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
         boxes = {box["id"]: box for box in browser.evaluate(NODE_BOXES)}
         for node_id, node in nodes.items():
             text = boxes[node_id]["text"]
-            assert formatting.format_value(node["actual"], node["unit"]) in text, node_id
+            maturing = node["status"] == "maturing"  # no value to show yet (and no miss)
+            shown = (
+                "maturing" if maturing else formatting.format_value(node["actual"], node["unit"])
+            )
+            assert shown in text, node_id
+            assert ("not judged yet" in text) == maturing, node_id
             assert formatting.format_value(node["target"], node["unit"]) in text, node_id
             assert node["owner"] in text, node_id
             assert boxes[node_id]["status"] == node["status"], node_id

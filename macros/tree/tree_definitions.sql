@@ -129,8 +129,18 @@
         'is_additive': kpi_tree.metric_is_additive(metric) if metric else false,
         'value_without_data': kpi_tree.metric_value_without_data(metric) if metric else none,
         'drill_downs': kpi_tree.metric_drill_downs(metric_name) if metric else '',
+        'conversion_window': kpi_tree.metric_conversion_window(metric) if metric else none,
         'definition_file': metric.original_file_path if metric else none,
     }) }}
+{%- endmacro %}
+
+
+{% macro metric_conversion_window(metric) -%}
+    {#- A lag-aware conversion metric's window as the compiler reads it,
+        {count, granularity} ('30 days': {count: 30, granularity: day}); none for
+        any other metric and for a conversion without a window. -#}
+    {%- set params = metric.type_params.conversion_type_params if metric.type == 'conversion' else none -%}
+    {{ return(kpi_tree.parse_window(params.window, metric.name) if params and params.window else none) }}
 {%- endmacro %}
 
 
@@ -215,11 +225,28 @@
         {%- for node in tree.nodes -%}
             {%- do by_id.update({node.node_id: node}) -%}
         {%- endfor -%}
+        {%- set facts_by_node = {} -%}
         {%- for node in tree.nodes -%}
-            {%- set facts = kpi_tree.metric_facts(node.metric_id) -%}
+            {%- do facts_by_node.update({node.node_id: kpi_tree.metric_facts(node.metric_id)}) -%}
+        {%- endfor -%}
+        {%- for node in tree.nodes -%}
+            {%- set facts = facts_by_node[node.node_id] -%}
             {%- set drivers = [] -%}
             {%- for child in tree.nodes if child.parent == node.node_id and child.role == 'driver' -%}
                 {%- do drivers.append(child.node_id) -%}
+            {%- endfor -%}
+            {#- the drill-downs every driver reaches: where the node's subgroup is
+                the product (or sum) of its drivers' subgroups -#}
+            {%- set combined = [] -%}
+            {%- for drill_down in kpi_tree.typed_var('kpi_drill_downs') if node.combine and drivers -%}
+                {%- set reach = namespace(all=true) -%}
+                {%- for driver in drivers
+                    if ('|' ~ drill_down | join(',') ~ '|') not in facts_by_node[driver].drill_downs -%}
+                    {%- set reach.all = false -%}
+                {%- endfor -%}
+                {%- if reach.all -%}
+                    {%- do combined.append(drill_down | join(',')) -%}
+                {%- endif -%}
             {%- endfor -%}
             {%- set walk = namespace(current=node, depth=0, path=[node.node_id]) -%}
             {%- for _ in range(tree.nodes | length + 1)
@@ -261,6 +288,10 @@
                 'is_additive': facts.is_additive,
                 'value_without_data': facts.value_without_data,
                 'drill_downs': facts.drill_downs,
+                'combined_drill_downs': '|' ~ combined | join('|') ~ '|' if node.combine else none,
+                'conversion_window_count': facts.conversion_window.count if facts.conversion_window else none,
+                'conversion_window_granularity':
+                    facts.conversion_window.granularity if facts.conversion_window else none,
                 'definition_file': facts.definition_file,
                 'metric_exists': facts.exists,
                 'has_kpi_meta': facts.has_kpi_meta,

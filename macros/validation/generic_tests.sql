@@ -38,7 +38,8 @@ where rule = {{ kpi_tree.quote_string(rule) }} and not is_excepted
 
 {% test identity_holds(model) %}
 {#- Fails with every broken identity of tree_identities: a product or sum node
-    whose actual is not the product or sum of its drivers' actuals. -#}
+    whose actual is not the product or sum of its drivers' actuals, or a
+    drill-down row whose target is not its drivers' targets combined. -#}
 select
     tree_id,
     node_id,
@@ -49,7 +50,9 @@ select
     breakdown_value,
     combine,
     actual,
-    combined
+    combined_actual,
+    target,
+    combined_target
 
 from {{ model }}
 where is_broken

@@ -41,7 +41,8 @@ evaluated_periods as (
         / nullif(abs(coalesce(pacing_target, target)), 0) as fraction_behind_target
 
     from tree_rows
-    where period_state != 'not_started' and breakdown = 'total'
+    -- a maturing cohort (a lag-aware conversion whose window is still open) is not judged
+    where period_state != 'not_started' and not is_maturing and breakdown = 'total'
 
 ),
 

@@ -4,7 +4,9 @@
     region), with the actual, the target, the variance, the status against the
     target, the trend against the previous period and, for the period in
     progress, the pacing against the target prorated by elapsed days. Built
-    only when every identity holds (tree_identities).
+    only when every identity holds (tree_identities). A lag-aware conversion's
+    cohort whose window has not closed by the as-of date is maturing: no
+    value, status `maturing`, and the day it matures.
 -#}
 {%- set status_tolerance = kpi_tree.typed_var('kpi_status_tolerance') %}
 {%- set trend_flat_band = kpi_tree.typed_var('kpi_trend_flat_band') %}
@@ -48,6 +50,8 @@ with_definitions as (
         nodes.direction,
         nodes.is_executive,
         nodes.is_additive,
+        nodes.conversion_window_count,
+        nodes.conversion_window_granularity,
         coalesce(nodes.pinned_motion, node_periods.motion) as metric_motion,
         benchmarks.benchmark,
         benchmarks.low as benchmark_low,
@@ -174,11 +178,23 @@ final as (
         breakdown,
         breakdown_value,
         period_state,
+        is_maturing,
+        matures_on,
+        combines_drivers,
         actual,
         numerator,
         denominator,
         case
             when period_state = 'not_started' then 'period not started'
+            when is_maturing
+                then {{ dbt.concat([
+                    "'cohort maturing: its '",
+                    'cast(conversion_window_count as ' ~ dbt.type_string() ~ ')',
+                    "'-'",
+                    'conversion_window_granularity',
+                    "' window closes on '",
+                    'cast(matures_on as ' ~ dbt.type_string() ~ ')',
+                ]) }}
             when actual is null and denominator = 0 then 'denominator is zero in this period'
             when actual is null then 'no data in this period'
         end as actual_note,
@@ -189,6 +205,8 @@ final as (
         variance_pct,
         case
             when period_state = 'not_started' then 'not_started'
+            -- a cohort still converting is not judged until its window closes
+            when is_maturing then 'maturing'
             when target is null then 'no_target'
             when actual is null then 'no_data'
             -- a target of zero (a subgroup without a baseline): any value is beyond the band
@@ -223,7 +241,9 @@ final as (
         -- (counts, dollars), or the rate needed on the base still to come at the
         -- run rate so far (ratios)
         case
-            when period_state != 'in_progress' or remaining_days = 0 or target is null then null
+            when
+                period_state != 'in_progress' or remaining_days = 0 or target is null or is_maturing
+                then null
             when is_additive then target - coalesce(actual, 0)
             when numerator is not null and denominator > 0
                 then (
@@ -231,7 +251,9 @@ final as (
                 ) / (denominator * remaining_days / elapsed_days)
         end as needed_in_rest_of_period,
         case
-            when period_state = 'in_progress' and is_additive and remaining_days > 0
+            when
+                period_state = 'in_progress' and is_additive and remaining_days > 0
+                and not is_maturing
                 then (target - coalesce(actual, 0)) / remaining_days
         end as needed_per_remaining_day,
         benchmark,

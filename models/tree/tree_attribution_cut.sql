@@ -1,5 +1,6 @@
 {#-
-    Which nodes each product or sum node's gap is attributed to, row by row: its
+    Which nodes each product or sum node's gap is attributed to, row by row
+    (where it combines its drivers: not on a drill-down a driver does not reach): its
     direct drivers (level driver), and the deepest cut of its nested products
     (or sums) that has targets (level leaf): a descendant is a leaf when every
     node on its way can be expanded in that row (tree_attribution_values) and it
@@ -30,7 +31,8 @@ driver_paths as (
 
 ),
 
--- the rows whose gap is attributed: product and sum nodes with an actual and a target
+-- the rows whose gap is attributed: product and sum nodes with an actual and a target,
+-- in the rows where they combine their drivers (elsewhere the node is a leaf)
 attributed_rows as (
 
     select attribution_values.*
@@ -41,6 +43,7 @@ attributed_rows as (
             and attribution_values.node_id = nodes.node_id
     where
         nodes.combine in ('product', 'sum')
+        and attribution_values.combines_drivers
         -- a node of nothing over nothing has no gap to attribute
         and not attribution_values.is_without_actual
         and attribution_values.attribution_target is not null

@@ -2,9 +2,10 @@
     Every node row (tree, node, motion, grain, period, breakdown) as the
     attribution of gaps reads it: the target its status uses, the actual, with
     a rate of nothing over nothing (0/0: below a stage that fell to zero) read
-    as on target, whether its base is zero, and whether the node can be
-    expanded into its drivers in that row (every driver has an actual and a
-    target there).
+    as on target, whether its base is zero, whether the node combines its drivers
+    in that row (on a drill-down some driver does not reach it is a leaf), and
+    whether it can be expanded into its drivers there (it combines them and every
+    driver has an actual and a target).
 -#}
 {%- set keys = ['tree_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'] %}
 
@@ -47,7 +48,8 @@ values_read as (
         node_periods.actual is null as is_without_actual,
         -- a rate with nothing to divide by: no actual, and why (0/0 reads as on target)
         coalesce(node_periods.actual is null and node_periods.denominator = 0, false)
-            as is_zero_base
+            as is_zero_base,
+        coalesce(node_periods.combines_drivers, false) as combines_drivers
 
     from node_periods
     inner join nodes
@@ -90,8 +92,12 @@ final as (
         values_read.attribution_actual,
         values_read.is_without_actual,
         values_read.is_zero_base,
-        coalesce(defined_drivers.defined_driver_count = values_read.driver_count, false)
-            as is_expandable
+        values_read.combines_drivers,
+        coalesce(
+            values_read.combines_drivers
+            and defined_drivers.defined_driver_count = values_read.driver_count,
+            false
+        ) as is_expandable
 
     from values_read
     left join defined_drivers

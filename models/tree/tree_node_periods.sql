@@ -7,7 +7,23 @@
     complete, in progress (with its elapsed days) or not started, and the
     target its status is judged against (status_target: prorated by elapsed
     days for counts and dollars in progress).
+    A lag-aware conversion's period is a cohort: its base events convert up to
+    a window later, so its value is not final until the window of its last day
+    has closed (matures_on: the period's last day + the window - 1 day, the
+    last day a conversion can still count). Until the as-of date reaches it,
+    the cohort is maturing: it has no value (actual, numerator and denominator
+    null), so nothing downstream judges it (no status, no breach, no trend, no
+    attribution). combines_drivers says, on a product or sum node, whether the
+    row's actual and target are its drivers' combined (its total, and the
+    drill-downs every driver reaches), or the node is a leaf on this cut.
 -#}
+{%- set row_keys = [
+    'tree_id', 'node_id', 'motion', 'grain', 'period_start', 'breakdown', 'breakdown_value'
+] %}
+{%- set window_units = {
+    'day': ('day', 1), 'week': ('day', 7), 'month': ('month', 1),
+    'quarter': ('month', 3), 'year': ('year', 1),
+} %}
 
 with
 
@@ -118,7 +134,8 @@ spine as (
                     'reporting_periods.period_start', 'as_of.as_of_date', 'day'
                 ) }}
             else 0
-        end as elapsed_days
+        end as elapsed_days,
+        as_of.as_of_date
 
     from node_members
     cross join reporting_periods
@@ -129,65 +146,96 @@ spine as (
 
 ),
 
-with_values as (
+-- noqa: disable=LT02
+-- a lag-aware conversion's cohort matures the last day its last base event can convert
+spine_with_windows as (
 
     select
-        spine.tree_id,
-        spine.node_id,
-        spine.motion,
-        spine.grain,
-        spine.period_start,
-        spine.breakdown,
-        spine.breakdown_value,
-        spine.period_end,
-        spine.days_in_period,
-        spine.period_state,
-        spine.elapsed_days,
-        -- a count without data in the period (or subgroup) is 0: its fill_nulls_with
+        spine.*,
+        nodes.value_without_data,
         case
-            when spine.period_state != 'not_started'
-                then coalesce(node_values.actual, nodes.value_without_data)
-        end as actual,
-        node_values.numerator,
-        node_values.denominator,
-        coalesce(targets.target, breakdown_targets.target) as target,
-        case
-            when targets.target is not null then targets.target_source
-            when breakdown_targets.target is not null then 'baseline_mix'
-        end as target_source,
-        targets.entered_grain as target_entered_grain
+            when nodes.combine is null or nodes.driver_count = 0 then null
+            when spine.breakdown = 'total' then true
+            else coalesce(
+                nodes.combined_drill_downs
+                like {{ dbt.concat(["'%|'", 'spine.breakdown', "'|%'"]) }},
+                false
+            )
+        end as combines_drivers,
+        case nodes.conversion_window_granularity
+            {%- for granularity, (part, factor) in window_units.items() %}
+            when '{{ granularity }}'
+                then cast({{ dbt.dateadd('day', -1, dbt.dateadd(
+                    part, factor ~ ' * nodes.conversion_window_count', 'spine.period_end'
+                )) }} as date)
+            {%- endfor %}
+        end as matures_on
 
     from spine
     inner join nodes
         on
             spine.tree_id = nodes.tree_id
             and spine.node_id = nodes.node_id
+
+),
+-- noqa: enable=LT02
+
+cohorts as (
+
+    select
+        *,
+        coalesce(period_state != 'not_started' and matures_on > as_of_date, false)
+            as is_maturing
+
+    from spine_with_windows
+
+),
+
+with_values as (
+
+    select
+        cohorts.tree_id,
+        cohorts.node_id,
+        cohorts.motion,
+        cohorts.grain,
+        cohorts.period_start,
+        cohorts.breakdown,
+        cohorts.breakdown_value,
+        cohorts.period_end,
+        cohorts.days_in_period,
+        cohorts.period_state,
+        cohorts.elapsed_days,
+        cohorts.is_maturing,
+        cohorts.matures_on,
+        cohorts.combines_drivers,
+        -- a count without data in the period (or subgroup) is 0: its fill_nulls_with;
+        -- a maturing cohort has no value yet
+        case
+            when cohorts.period_state != 'not_started' and not cohorts.is_maturing
+                then coalesce(node_values.actual, cohorts.value_without_data)
+        end as actual,
+        case when not cohorts.is_maturing then node_values.numerator end as numerator,
+        case when not cohorts.is_maturing then node_values.denominator end as denominator,
+        coalesce(targets.target, breakdown_targets.target) as target,
+        case
+            when targets.target is not null then targets.target_source
+            when breakdown_targets.target is not null then breakdown_targets.target_source
+        end as target_source,
+        targets.entered_grain as target_entered_grain
+
+    from cohorts
     left join node_values
-        on
-            spine.tree_id = node_values.tree_id
-            and spine.node_id = node_values.node_id
-            and spine.motion = node_values.motion
-            and spine.grain = node_values.grain
-            and spine.period_start = node_values.period_start
-            and spine.breakdown = node_values.breakdown
-            and spine.breakdown_value = node_values.breakdown_value
+        on{{ kpi_tree.keys_equal('cohorts', 'node_values', row_keys) }}
     left join targets
         on
-            spine.tree_id = targets.tree_id
-            and spine.node_id = targets.node_id
-            and spine.motion = targets.motion
-            and spine.grain = targets.grain
-            and spine.period_start = targets.period_start
-            and spine.breakdown = targets.target_breakdown
+            cohorts.tree_id = targets.tree_id
+            and cohorts.node_id = targets.node_id
+            and cohorts.motion = targets.motion
+            and cohorts.grain = targets.grain
+            and cohorts.period_start = targets.period_start
+            and cohorts.breakdown = targets.target_breakdown
     left join breakdown_targets
-        on
-            spine.tree_id = breakdown_targets.tree_id
-            and spine.node_id = breakdown_targets.node_id
-            and spine.motion = breakdown_targets.motion
-            and spine.grain = breakdown_targets.grain
-            and spine.period_start = breakdown_targets.period_start
-            and spine.breakdown = breakdown_targets.breakdown
-            and spine.breakdown_value = breakdown_targets.breakdown_value
+        on{{ kpi_tree.keys_equal('cohorts', 'breakdown_targets', row_keys) }}
 
 ),
 

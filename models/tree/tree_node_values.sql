@@ -4,10 +4,13 @@
     crossed one's value joins its dimensions' values: 'enterprise,events'): the metric values
     keyed the way nodes read them. A node reads its metric at the tree's motion,
     or at the motion it is pinned to (an `all`-scoped tree's node `motion:`).
-    A count or amount driver with no data where its parent has some reads its
-    fill_nulls_with (0) there, so the identities and attribution see it.
+    A count or amount driver with no data where its parent has a value (read,
+    or itself filled) reads its fill_nulls_with (0) there, down the tree, so
+    the identities, the targets and the attribution see it: new-business ARR
+    from a channel without closed deals is 0, and so are its closed deals.
 -#}
 {%- set drill_downs = kpi_tree.typed_var('kpi_drill_downs') %}
+{%- set max_depth = kpi_tree.tree_max_depth() %}
 
 with
 
@@ -105,53 +108,76 @@ node_values_read as (
 
 ),
 
--- a count or amount driver without data where its parent has some is 0 there
+-- noqa: disable=LT02
+-- a count or amount driver without data where its parent has a value is 0 there
 -- (its fill_nulls_with): ABM pipeline on accounts off the list, in every period
--- and segment, when its metric can be broken down that way at all
-filled_values as (
+-- and segment, when its metric can be broken down that way at all; one depth at a
+-- time, so a filled node's own count drivers are filled in turn
+filled_depth_0 as (
+
+    select * from node_values_read
+    where 1 = 0
+
+),
+{% for depth in range(1, max_depth + 1) %}
+-- the values of the nodes at depth {{ depth - 1 }}, read or filled
+parents_of_depth_{{ depth }} as (
+
+    select * from node_values_read
+    union all
+    select * from filled_depth_{{ depth - 1 }}
+
+),
+
+filled_depth_{{ depth }} as (
+    {%- set parents = 'parents_of_depth_' ~ depth %}
 
     select
-        parent_values.tree_id,
+        {{ parents }}.tree_id,
         nodes.node_id,
-        parent_values.motion,
-        parent_values.grain,
-        parent_values.period_start,
-        parent_values.breakdown,
-        parent_values.breakdown_value,
+        {{ parents }}.motion,
+        {{ parents }}.grain,
+        {{ parents }}.period_start,
+        {{ parents }}.breakdown,
+        {{ parents }}.breakdown_value,
         nodes.value_without_data as actual,
         cast(null as {{ kpi_tree.type_double() }}) as numerator,
         cast(null as {{ kpi_tree.type_double() }}) as denominator
 
     from nodes
-    inner join node_values_read as parent_values
+    inner join {{ parents }}
         on
-            nodes.tree_id = parent_values.tree_id
-            and nodes.parent_node_id = parent_values.node_id
-    left join node_values_read as own_values
+            nodes.tree_id = {{ parents }}.tree_id
+            and nodes.parent_node_id = {{ parents }}.node_id
+    left join node_values_read
         on
-            nodes.tree_id = own_values.tree_id
-            and nodes.node_id = own_values.node_id
-            and parent_values.motion = own_values.motion
-            and parent_values.grain = own_values.grain
-            and parent_values.period_start = own_values.period_start
-            and parent_values.breakdown = own_values.breakdown
-            and parent_values.breakdown_value = own_values.breakdown_value
+            nodes.tree_id = node_values_read.tree_id
+            and nodes.node_id = node_values_read.node_id
+            and {{ parents }}.motion = node_values_read.motion
+            and {{ parents }}.grain = node_values_read.grain
+            and {{ parents }}.period_start = node_values_read.period_start
+            and {{ parents }}.breakdown = node_values_read.breakdown
+            and {{ parents }}.breakdown_value = node_values_read.breakdown_value
     where
-        nodes.role = 'driver'
+        nodes.depth = {{ depth }}
+        and nodes.role = 'driver'
         and nodes.value_without_data is not null
-        and own_values.node_id is null
+        and node_values_read.node_id is null
         and (
-            parent_values.breakdown = 'total'
-            or nodes.drill_downs like {{ dbt.concat(["'%|'", 'parent_values.breakdown', "'|%'"]) }}
+            {{ parents }}.breakdown = 'total'
+            or nodes.drill_downs like {{ dbt.concat(["'%|'", parents ~ '.breakdown', "'|%'"]) }}
         )
 
 ),
-
+{% endfor %}
 final as (
 
     select * from node_values_read
+    {%- for depth in range(1, max_depth + 1) %}
     union all
-    select * from filled_values
+    select * from filled_depth_{{ depth }}
+    {%- endfor %}
+    -- noqa: enable=LT02
 
 )
 

@@ -1,8 +1,9 @@
 {#-
     The trees' nodes: one row per node of every tree in vars.kpi_trees, with
-    its place in the tree (parent, role, how its drivers combine, depth) and
-    the facts its metric carries in the semantic layer (owner, layer, unit,
-    direction, cadence), generated from the definitions, never typed twice.
+    its place in the tree (parent, role, how its drivers combine, depth, the
+    drill-downs on which it combines them) and the facts its metric carries in
+    the semantic layer (owner, layer, unit, direction, cadence, a lag-aware
+    conversion's window), generated from the definitions, never typed twice.
     Text from the definitions is stored as quoted literals, never run as SQL.
 -#}
 -- depends_on: {{ ref('definition_violations') }}
@@ -39,6 +40,9 @@ nodes as (
         ('is_additive', 'boolean'),
         ('value_without_data', 'double'),
         ('drill_downs', 'text'),
+        ('combined_drill_downs', 'text'),
+        ('conversion_window_count', 'integer'),
+        ('conversion_window_granularity', 'text'),
         ('definition_file', 'text'),
         ('declaration_order', 'integer'),
     ]) }}
@@ -74,6 +78,9 @@ final as (
         is_additive,
         value_without_data,
         drill_downs,
+        combined_drill_downs,
+        conversion_window_count,
+        conversion_window_granularity,
         definition_file,
         declaration_order
 

@@ -83,20 +83,7 @@ node_periods as (
 {%- if depth < max_depth %}
 children_of_depth_{{ depth }} as (
 
-    select
-        tree_id,
-        parent_node_id as node_id,
-        motion,
-        grain,
-        period_start,
-        count(*) as child_count,
-        count(target_rolled_up) as children_with_target,
-        {{ kpi_tree.product_aggregate('target_rolled_up') }} as children_target_product,
-        sum(target_rolled_up) as children_target_sum
-
-    from rolled_up_depth_{{ depth + 1 }}
-    where role = 'driver'
-    group by 1, 2, 3, 4, 5
+    {{ kpi_tree.drivers_summary('rolled_up_depth_' ~ (depth + 1), node_keys, 'target_rolled_up') }}
 
 ),
 {% endif %}
@@ -108,10 +95,10 @@ rolled_up_depth_{{ depth }} as (
         {%- if depth < max_depth %}
         case
             when node_periods.target_entered is not null then node_periods.target_entered
-            when {{ children }}.child_count = {{ children }}.children_with_target
+            when {{ children }}.driver_rows = {{ children }}.drivers_with_value
                 then case node_periods.combine
-                    when 'product' then {{ children }}.children_target_product
-                    when 'sum' then {{ children }}.children_target_sum
+                    when 'product' then {{ children }}.drivers_product
+                    when 'sum' then {{ children }}.drivers_sum
                 end
         end as target_rolled_up
         {%- else %}
@@ -121,10 +108,7 @@ rolled_up_depth_{{ depth }} as (
     from node_periods
     {%- if depth < max_depth %}
     left join {{ children }}
-        on
-            {%- for key in node_keys %}
-            {{ 'and ' if not loop.first }}node_periods.{{ key }} = {{ children }}.{{ key }}
-            {%- endfor %}
+        on{{ kpi_tree.keys_equal('node_periods', children, node_keys) }}
     {%- endif %}
     where node_periods.depth = {{ depth }}
 
@@ -225,12 +209,7 @@ resolved_depth_{{ depth }} as (
 ),
 {% endfor %}
 all_depths as (
-
-    {% for depth in range(0, max_depth + 1) -%}
-    select * from resolved_depth_{{ depth }}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
+    {{ kpi_tree.union_depths('resolved_depth_', max_depth) }}
 
 ),
 -- noqa: enable=LT02

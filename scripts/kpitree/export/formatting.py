@@ -162,8 +162,23 @@ def one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def actual_text(node: Node) -> str:
+    """The actual as shown: `maturing` for a lag-aware conversion's cohort still converting
+    (it has no value to judge yet), the formatted value otherwise."""
+    return "maturing" if node.status == "maturing" else format_value(node.actual, node.unit)
+
+
 def actual_vs_target(node: Node) -> str:
-    return f"{format_value(node.actual, node.unit)} / {format_value(node.target, node.unit)}"
+    return f"{actual_text(node)} / {format_value(node.target, node.unit)}"
+
+
+def maturing_text(node: Node) -> str:
+    """Why a node has no status: its cohort can still convert until its window closes."""
+    closes = f" on {node.matures_on.isoformat()}" if node.matures_on else ""
+    return (
+        f"{one_line(node.label)}: maturing, its cohort can still convert; the window closes"
+        f"{closes}, and the period is judged from then on"
+    )
 
 
 def breach_period(breach: Breach) -> str:

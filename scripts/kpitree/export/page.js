@@ -360,13 +360,17 @@
     node.style.height = box.h + "px";
     node.appendChild(el("div", { "class": "label" }, def.label));
     var numbers = el("div", { "class": "values" });
-    numbers.appendChild(el("span", { "class": "actual" }, formatValue(valueAt(values, "actual", index), def.unit)));
+    // a lag-aware conversion whose cohort can still convert has no value to judge yet
+    var maturing = status === "maturing";
+    numbers.appendChild(el("span", { "class": "actual" },
+      maturing ? "maturing" : formatValue(valueAt(values, "actual", index), def.unit)));
     numbers.appendChild(el("span", { "class": "target" }, " / " + formatValue(valueAt(values, "target", index), def.unit)));
     node.appendChild(numbers);
     node.appendChild(sparkline(values, index, def.unit));
     var trend = valueAt(values, "trend", index);
     node.appendChild(el("div", { "class": "status" }, status.replace("_", " ") + " " +
-      signedPct(valueAt(values, "variance_pct", index)) + (trend ? " \u00b7 " + trend : "") +
+      (maturing ? "\u00b7 not judged yet" : signedPct(valueAt(values, "variance_pct", index))) +
+      (trend ? " \u00b7 " + trend : "") +
       (def.role === "diagnostic" ? " \u00b7 diagnostic" : "")));
     node.appendChild(el("div", { "class": "owner" }, def.owner || "no owner"));
     if (marks.look) node.appendChild(el("span", { "class": "badge" }, "look here first"));
@@ -398,7 +402,8 @@
       ["Drivers", def.combine ? (def.combine === "sum" ? "summed (+)" : "multiplied (\u00d7)") : null],
       ["Cadence", def.cadence],
       ["Unit", def.unit + ", " + (def.direction || "").replace(/_/g, " ")],
-      ["Actual", formatValue(valueAt(values, "actual", index), def.unit)],
+      ["Actual", (valueAt(values, "status", index) === "maturing" ? "none yet: the cohort is maturing"
+        : formatValue(valueAt(values, "actual", index), def.unit))],
       ["Target", formatValue(valueAt(values, "target", index), def.unit) +
         (valueAt(values, "target_source", index) ? " (" + valueAt(values, "target_source", index) + ")" : "")],
       ["Variance", signedPct(valueAt(values, "variance_pct", index))],

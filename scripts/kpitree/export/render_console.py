@@ -12,6 +12,7 @@ from kpitree.export.formatting import (
     format_share,
     format_signed_value,
     format_value,
+    maturing_text,
     mix_shift_note,
     mix_shift_text,
     node_required_phrase,
@@ -106,6 +107,9 @@ def render_console(export: Export) -> list[str]:
             f"{node.status:<11} {trend:<{trend_width}}  {one_line(node.owner)}"
         )
     lines.append("(~ diagnostic: explains its parent, outside the identity)")
+    lines += [
+        f"({maturing_text(node)})" for _, node in export.root.walk() if node.status == "maturing"
+    ]
     lines += required_lines(export)
     lines += leaf_lines(export)
     if export.drill_down:

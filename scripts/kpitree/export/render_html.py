@@ -278,6 +278,8 @@ def render_html(export: Export) -> str:
             '<span class="swatch" data-status="on_track">on track</span>'
             '<span class="swatch" data-status="behind">behind</span>'
             '<span class="swatch" data-status="no_data">no target / no data</span>'
+            '<span class="swatch" data-status="maturing">maturing: a cohort still '
+            "converting, not judged until its window closes</span>"
             '<span class="key"><b class="op">&times;</b> product of the drivers, '
             '<b class="op">+</b> sum; dashed: diagnostic, outside the arithmetic; '
             '<span class="look-key">orange</span>: the path to where to look first; '

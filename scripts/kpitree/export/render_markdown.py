@@ -12,6 +12,7 @@ from kpitree.export.formatting import (
     LOOK_FIRST_HEADER,
     OFFSETTING_HEADER,
     RATE_PACE_NOTE,
+    actual_text,
     actual_vs_target,
     breach_cells,
     export_gap_sentence,
@@ -20,6 +21,7 @@ from kpitree.export.formatting import (
     format_signed_pct,
     format_signed_value,
     format_value,
+    maturing_text,
     mix_shift_note,
     mix_shift_text,
     node_required_phrase,
@@ -38,6 +40,7 @@ STATUS_CLASSES = {
     "no_target": "fill:#eeeeee,stroke:#9e9e9e,color:#424242",
     "no_data": "fill:#eeeeee,stroke:#9e9e9e,color:#424242",
     "not_started": "fill:#f5f5f5,stroke:#bdbdbd,color:#616161",
+    "maturing": "fill:#f3effa,stroke:#7e57c2,color:#4527a0,stroke-dasharray:4 3",
 }
 REQUIRED_HEADER = ["Metric", "Owner", "So far", "Target", "The rest of the period needs"]
 MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:!?()/+%$'_\-]")
@@ -213,7 +216,7 @@ def render_markdown(export: Export) -> str:
         [
             "&nbsp;&nbsp;" * depth + md(node.label) + diagnostic_mark(node),
             md(node.owner),
-            md(format_value(node.actual, node.unit)),
+            md(actual_text(node)),
             md(format_value(node.target, node.unit)),
             md(format_signed_pct(node.variance_pct)),
             md(node.status),
@@ -225,6 +228,9 @@ def render_markdown(export: Export) -> str:
     header = ["Metric", "Owner", "Actual", "Target", "Variance %", "Status", "Trend"]
     lines += markdown_table([*header, "vs last year"], node_rows)
     lines += ["", period_comparisons(export)]
+    maturing = [node for _, node in root.walk() if node.status == "maturing"]
+    if maturing:
+        lines += ["", *(f"- {md(maturing_text(node))}." for node in maturing)]
     lines += required_section(export)
     lines += look_first_section(export)
     lines += ["", "## Breaches", ""]

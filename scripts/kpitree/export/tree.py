@@ -14,7 +14,7 @@ from typing import Any
 
 GRAINS = ("week", "month", "quarter")
 SEVERITIES = ("info", "warning", "critical")  # least to most severe
-STATUSES = ("ahead", "on_track", "behind", "not_started", "no_target", "no_data")
+STATUSES = ("ahead", "on_track", "behind", "not_started", "maturing", "no_target", "no_data")
 
 
 class ExportError(Exception):
@@ -76,6 +76,8 @@ class Node:
     pacing_target: float | None = None
     needed_in_rest_of_period: float | None = None
     needed_per_remaining_day: float | None = None
+    # a lag-aware conversion: the day its cohort's window closes (status maturing before it)
+    matures_on: date | None = None
     attribution: Attribution | None = None
     children: list[Node] = field(default_factory=list)
 
@@ -324,6 +326,7 @@ def node_from_row(row: dict[str, Any]) -> Node:
         pacing_target=to_float(row["pacing_target"]),
         needed_in_rest_of_period=to_float(row["needed_in_rest_of_period"]),
         needed_per_remaining_day=to_float(row["needed_per_remaining_day"]),
+        matures_on=to_date(row.get("matures_on")),
     )
 
 

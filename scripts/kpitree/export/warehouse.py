@@ -47,6 +47,7 @@ TREE_COLUMNS = (
     "pacing_ratio", "benchmark", "benchmark_low", "benchmark_high", "actual_note",
     "change_vs_previous_pct", "same_period_last_year_actual", "change_vs_last_year_pct",
     "elapsed_days", "pacing_target", "needed_in_rest_of_period", "needed_per_remaining_day",
+    "matures_on",
 )  # fmt: skip
 LEAF_COLUMNS = (
     "driver_node_id", "driver_label", "driver_owner", "effect", "contribution",
