@@ -158,7 +158,8 @@ final as (
             node_actual is not null
             and direction_sign * dimension_mix_effect < 0
             and abs(dimension_mix_effect) - abs(dimension_rate_effect)
-            > {{ kpi_tree.typed_var('kpi_noise_tolerance') }} * greatest(abs(node_actual), abs(node_target)),
+            > {{ kpi_tree.typed_var('kpi_noise_tolerance') }}
+            * greatest(abs(node_actual), abs(node_target)),
             false
         ) as is_mix_shift
 

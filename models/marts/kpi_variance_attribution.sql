@@ -454,8 +454,8 @@ directed as (
         (case when direction = 'higher_is_better' then 1 else -1 end) * contribution
             as directed_contribution,
         -- within this of the node's size, a part of the gap is rounding, not a move
-        {{ kpi_tree.typed_var('kpi_noise_tolerance') }} * greatest(abs(parent_actual), abs(parent_target))
-            as noise_floor
+        {{ kpi_tree.typed_var('kpi_noise_tolerance') }}
+        * greatest(abs(parent_actual), abs(parent_target)) as noise_floor
 
     from attributed_through_sums
 

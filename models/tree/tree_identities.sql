@@ -115,12 +115,14 @@ checked as (
         *,
         coalesce(
             abs(actual - combined_actual)
-            > {{ kpi_tree.typed_var('kpi_identity_tolerance') }} * greatest(abs(actual), abs(combined_actual)),
+            > {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
+            * greatest(abs(actual), abs(combined_actual)),
             false
         ) as is_actual_broken,
         coalesce(
             abs(target - combined_target)
-            > {{ kpi_tree.typed_var('kpi_identity_tolerance') }} * greatest(abs(target), abs(combined_target)),
+            > {{ kpi_tree.typed_var('kpi_identity_tolerance') }}
+            * greatest(abs(target), abs(combined_target)),
             false
         ) as is_target_broken
 
