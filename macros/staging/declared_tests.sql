@@ -15,6 +15,13 @@
 {%- endmacro %}
 
 
+{% macro restaged_rows(model) -%}
+    {#- The rows of a staged model a test checks (restaged_in_this_run). -#}
+    select * from {{ model }}
+    where {{ kpi_tree.restaged_in_this_run() }}
+{%- endmacro %}
+
+
 {% test staged_as_declared(model, raw_table, source_name='marketing', references=none,
     references_column=none) %}
 {#- A stg_ model holds what its declaration promises: the key not null and unique, every
@@ -56,8 +63,7 @@ with
 
 checked as (
 
-    select * from {{ model }}
-    where {{ kpi_tree.restaged_in_this_run() }}
+    {{ kpi_tree.restaged_rows(model) }}
 
 ),
 
@@ -98,8 +104,7 @@ with
 
 checked as (
 
-    select * from {{ model }}
-    where {{ kpi_tree.restaged_in_this_run() }}
+    {{ kpi_tree.restaged_rows(model) }}
 
 ),
 

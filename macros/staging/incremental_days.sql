@@ -21,66 +21,61 @@
     {%- set accounts = ref('stg_marketing__accounts') -%}
     {%- set since = kpi_tree.timestamp_literal(last_run) -%}
     select distinct
-        cast(changed.occurred_at as date) as activity_date,
-        changed.motion,
-        changed.channel,
-        coalesce(changed_accounts.segment, 'unknown') as segment,
-        coalesce(changed_accounts.region, 'unknown') as region,
-        changed.event_type
-    from {{ versions }} as changed
-    left join {{ accounts }} as changed_accounts
-        on changed.account_id = changed_accounts.account_id
-    where
-        changed.rejection_reason is null
-        and exists (
-            select 1 from {{ versions }} as restaged
-            where
-                restaged.staged_at > {{ since }}
-                and restaged.rejection_reason is null
-                and restaged.source_system = changed.source_system
-                and restaged.event_id = changed.event_id
-        )
-    union
-    select
-        meetings.occurred_date,
-        meetings.motion,
-        meetings.channel,
-        coalesce(meeting_accounts.segment, 'unknown'),
-        coalesce(meeting_accounts.region, 'unknown'),
-        meetings.event_type
-    from {{ events }} as meetings
-    left join {{ accounts }} as meeting_accounts
-        on meetings.account_id = meeting_accounts.account_id
-    where
-        meetings.event_type = 'meeting_scheduled'
-        and meetings.contact_id in (
-            select demo_requests.contact_id
-            from {{ versions }} as demo_requests
-            where
-                demo_requests.staged_at > {{ since }}
-                and demo_requests.rejection_reason is null
-                and demo_requests.event_type = 'demo_request'
-        )
-    union
-    select
-        opportunity_events.occurred_date,
-        opportunity_events.motion,
-        opportunity_events.channel,
-        coalesce(opportunity_accounts.segment, 'unknown'),
-        coalesce(opportunity_accounts.region, 'unknown'),
-        opportunity_events.event_type
-    from {{ ref('int_opportunity_events_ranked') }} as opportunity_events
-    left join {{ accounts }} as opportunity_accounts
-        on opportunity_events.account_id = opportunity_accounts.account_id
-    where
-        opportunity_events.opportunity_id in (
-            select opportunities.opportunity_id
-            from {{ versions }} as opportunities
-            where
-                opportunities.staged_at > {{ since }}
-                and opportunities.rejection_reason is null
-                and opportunities.opportunity_id is not null
-        )
+        touched.activity_date,
+        touched.motion,
+        touched.channel,
+        coalesce(touched_accounts.segment, 'unknown') as segment,
+        coalesce(touched_accounts.region, 'unknown') as region,
+        touched.event_type
+    from (
+        select
+            cast(changed.occurred_at as date) as activity_date,
+            changed.motion,
+            changed.channel,
+            changed.account_id,
+            changed.event_type
+        from {{ versions }} as changed
+        where
+            changed.rejection_reason is null
+            and exists (
+                select 1 from {{ versions }} as restaged
+                where
+                    restaged.staged_at > {{ since }}
+                    and restaged.rejection_reason is null
+                    and restaged.source_system = changed.source_system
+                    and restaged.event_id = changed.event_id
+            )
+        union all
+        select meetings.occurred_date, meetings.motion, meetings.channel, meetings.account_id,
+            meetings.event_type
+        from {{ events }} as meetings
+        where
+            meetings.event_type = 'meeting_scheduled'
+            and meetings.contact_id in (
+                select demo_requests.contact_id
+                from {{ versions }} as demo_requests
+                where
+                    demo_requests.staged_at > {{ since }}
+                    and demo_requests.rejection_reason is null
+                    and demo_requests.event_type = 'demo_request'
+            )
+        union all
+        select opportunity_events.occurred_date, opportunity_events.motion,
+            opportunity_events.channel, opportunity_events.account_id,
+            opportunity_events.event_type
+        from {{ ref('int_opportunity_events_ranked') }} as opportunity_events
+        where
+            opportunity_events.opportunity_id in (
+                select opportunities.opportunity_id
+                from {{ versions }} as opportunities
+                where
+                    opportunities.staged_at > {{ since }}
+                    and opportunities.rejection_reason is null
+                    and opportunities.opportunity_id is not null
+            )
+    ) as touched
+    left join {{ accounts }} as touched_accounts
+        on touched.account_id = touched_accounts.account_id
 {%- endmacro %}
 
 

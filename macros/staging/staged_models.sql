@@ -416,10 +416,12 @@ ranked as (
 
 ),
 
-rejected as (
+not_kept as (
 
+    {#- the changed buckets' rejected rows (they replace the staged ones), and a retracted
+        copy of each valid row that changed or disappeared -#}
     select
-        {{ columns | join(', ') }},
+        {{ columns | join(',\n        ') }},
         rejection_reason,
         false as is_kept,
         cast(null as {{ dbt.type_bigint() }}) as version_count,
@@ -428,27 +430,18 @@ rejected as (
         raw_row_hash,
         {{ kpi_tree.quote_string(declaration.fingerprint) }} as contract_fingerprint,
         {{ kpi_tree.staged_at() }} as staged_at,
-        cast(null as {{ dbt.type_timestamp() }}) as retracted_at
-    from classified
-    where rejection_reason is not null
-
-),
-
-retracted as (
-
-    select
-        {{ columns | join(', ') }},
-        rejection_reason,
-        false as is_kept,
-        cast(null as {{ dbt.type_bigint() }}) as version_count,
-        raw_bucket,
-        raw_bucket_fingerprint,
-        raw_row_hash,
-        contract_fingerprint,
-        {{ kpi_tree.staged_at() }} as staged_at,
-        {{ kpi_tree.staged_at() }} as retracted_at
-    from removed
-    where rejection_reason is null
+        case when is_retracted then {{ kpi_tree.staged_at() }} end as retracted_at
+    from (
+        {%- for rows, retracted, verdict in [('classified', 'false', 'is not null'),
+            ('removed', 'true', 'is null')] %}
+        select
+            {{ columns | join(', ') }}, rejection_reason, raw_bucket, raw_bucket_fingerprint,
+            raw_row_hash, {{ retracted }} as is_retracted
+        from {{ rows }}
+        where rejection_reason {{ verdict }}
+        {{- '\n        union all' if not loop.last }}
+        {%- endfor %}
+    ) as replaced
 
 ),
 
@@ -490,9 +483,7 @@ final as (
 
     select * from ranked
     union all
-    select * from rejected
-    union all
-    select * from retracted
+    select * from not_kept
     union all
     select * from markers
 
@@ -539,6 +530,20 @@ select * from final
     {#- stg_: the kept version of every key, the declared staged columns (with the dates of
         date_as, amounts as numeric, defaults for nulls, the surrogate key), its
         version_count and when it was staged. -#}
+    {{ return(kpi_tree.staging_view(table_name, source_name, 'kept')) }}
+{%- endmacro %}
+
+
+{% macro rejected_model(table_name, source_name='marketing') -%}
+    {#- stg_*_rejected: every live raw row that breaks a rule, typed, with the reason and
+        the raw bucket (file or day) it came from. -#}
+    {{ return(kpi_tree.staging_view(table_name, source_name, 'rejected')) }}
+{%- endmacro %}
+
+
+{% macro staging_view(table_name, source_name, rows) -%}
+    {#- A view of a base_ model (the model's name says which: base_model_name): its kept
+        rows with the staged columns, or its live rejected rows. -#}
     {{ config(materialized='view') }}
     {%- set base = ref(kpi_tree.base_model_name()) -%}
     {%- if not execute -%}
@@ -546,25 +551,25 @@ select * from final
     {%- endif -%}
     {%- set declaration = kpi_tree.staging_declaration(table_name, source_name) -%}
     {%- set expressions = [] -%}
-    {%- if declaration.surrogate_key -%}
-        {%- do expressions.append(kpi_tree.surrogate_key(declaration.key) ~ ' as '
-            ~ declaration.surrogate_key) -%}
+    {%- if rows == 'rejected' -%}
+        {%- do expressions.append('rejection_reason') -%}
+        {%- do expressions.extend(kpi_tree.base_columns(declaration)) -%}
+        {%- do expressions.extend(['raw_bucket', 'staged_at']) -%}
+        {%- set condition = 'rejection_reason is not null and retracted_at is null' -%}
+    {%- else -%}
+        {%- if declaration.surrogate_key -%}
+            {%- do expressions.append(kpi_tree.surrogate_key(declaration.key) ~ ' as '
+                ~ declaration.surrogate_key) -%}
+        {%- endif -%}
+        {%- for column in declaration.columns if column.staged -%}
+            {%- do expressions.append(kpi_tree.staged_column(column)) -%}
+            {%- if column.date_as -%}
+                {%- do expressions.append('cast(' ~ column.name ~ ' as date) as ' ~ column.date_as) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do expressions.extend(['version_count', 'staged_at']) -%}
+        {%- set condition = 'is_kept and retracted_at is null' -%}
     {%- endif -%}
-    {%- for column in declaration.columns if column.staged -%}
-        {%- if column.kind == 'amount' -%}
-            {%- set expression = 'cast(' ~ column.name ~ ' as ' ~ dbt.type_numeric() ~ ')' -%}
-        {%- elif column.default is not none -%}
-            {%- set expression = 'coalesce(' ~ column.name ~ ', '
-                ~ (column.default | string | lower if column.default is boolean
-                    or column.default is number else kpi_tree.quote_string(column.default)) ~ ')' -%}
-        {%- else -%}
-            {%- set expression = column.name -%}
-        {%- endif -%}
-        {%- do expressions.append(expression ~ ' as ' ~ column.name) -%}
-        {%- if column.date_as -%}
-            {%- do expressions.append('cast(' ~ column.name ~ ' as date) as ' ~ column.date_as) -%}
-        {%- endif -%}
-    {%- endfor -%}
 with
 
 versions as (
@@ -576,11 +581,9 @@ versions as (
 final as (
 
     select
-        {{ expressions | join(',\n        ') }},
-        version_count,
-        staged_at
+        {{ expressions | join(',\n        ') }}
     from versions
-    where is_kept and retracted_at is null
+    where {{ condition }}
 
 )
 
@@ -588,36 +591,17 @@ select * from final
 {%- endmacro %}
 
 
-{% macro rejected_model(table_name, source_name='marketing') -%}
-    {#- stg_*_rejected: every live raw row that breaks a rule, typed, with the reason and
-        the raw bucket (file or day) it came from. -#}
-    {{ config(materialized='view') }}
-    {%- set base = ref(kpi_tree.base_model_name()) -%}
-    {%- if not execute -%}
-        {{ return('') }}
+{% macro staged_column(column) -%}
+    {#- A staged column as stg_ shows it: an amount as numeric, a default for a null. -#}
+    {%- if column.kind == 'amount' -%}
+        {{ return('cast(' ~ column.name ~ ' as ' ~ dbt.type_numeric() ~ ') as ' ~ column.name) }}
+    {%- elif column.default is not none -%}
+        {{ return('coalesce(' ~ column.name ~ ', '
+            ~ (column.default | string | lower if column.default is boolean
+                or column.default is number else kpi_tree.quote_string(column.default))
+            ~ ') as ' ~ column.name) }}
     {%- endif -%}
-    {%- set declaration = kpi_tree.staging_declaration(table_name, source_name) -%}
-with
-
-versions as (
-
-    select * from {{ base }}
-
-),
-
-final as (
-
-    select
-        rejection_reason,
-        {{ kpi_tree.base_columns(declaration) | join(',\n        ') }},
-        raw_bucket,
-        staged_at
-    from versions
-    where rejection_reason is not null and retracted_at is null
-
-)
-
-select * from final
+    {{ return(column.name) }}
 {%- endmacro %}
 
 
