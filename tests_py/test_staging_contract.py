@@ -185,7 +185,7 @@ def test_a_raw_table_declared_in_yaml_is_staged_quarantined_and_reconciled(
          "'registration' (key, load_time or tie_breakers) is not a staged column"),
         (("- missing: account_id", "- absent: account_id"), "a rule has an unknown key 'absent'"),
         (("not_in: {webinar: webinars}", "not_in: {webinar: no_such_var}"),
-         "var 'no_such_var' must be"),
+         "Required var 'no_such_var' not found"),
     ],
 )  # fmt: skip
 def test_a_malformed_declaration_fails_naming_the_table_and_the_fix(
