@@ -3,7 +3,8 @@ former single-page README is lost.
 
 The README is a five-minute tour and the reference lives in docs/, one page per topic
 (docs/README_MAP.md lists where each section of the old single page went). These checks
-read README.md, docs/*.md and the Makefile as text: no dbt, well under a second. What they hold:
+read README.md, docs/*.md, models/overview.md and the Makefile as text: no dbt, well under
+a second. What they hold:
 
 - every relative link (and image) resolves to a file or folder of the repository and, with
   an #anchor, to a heading of that Markdown file (GitHub's anchors);
@@ -14,7 +15,9 @@ read README.md, docs/*.md and the Makefile as text: no dbt, well under a second.
 - every heading of the single-page README is still a heading of the README or of a page in
   docs/, and the map names each;
 - the README stays under 300 lines, with the picture and the two commands on its first
-  screen; every page of docs/ opens with a paragraph linking back to it.
+  screen; every page of docs/ opens with a paragraph linking back to it;
+- the dbt docs site's overview (models/overview.md) opens with the README's first paragraph
+  and picture, and holds no other Jinja than its docs block.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ README = REPO_ROOT / "README.md"
 DOCS = REPO_ROOT / "docs"
 PAGES = [README, *sorted(DOCS.glob("*.md"))]
 README_MAP = DOCS / "README_MAP.md"
+OVERVIEW = REPO_ROOT / "models" / "overview.md"
 
 # The `##` and `###` headings of README.md before it was split (issue 29), in their order.
 OLD_README_HEADINGS = (
@@ -268,3 +272,19 @@ def test_every_docs_page_opens_with_what_it_covers_and_a_link_back(page: Path) -
     paragraphs = [p for p in re.split(r"\n\s*\n", prose) if p.strip()]
     assert HEADING.match(paragraphs[0]), f"{page_id(page)} has no title"
     assert "](../README.md)" in paragraphs[1], f"{page_id(page)}: no link back to the README"
+
+
+def test_the_docs_site_overview_opens_with_the_readme_first_screen() -> None:
+    """`dbt docs generate` opens on models/overview.md: it says what the README says, and
+    dbt renders nothing from the environment into it."""
+    _, first_paragraph, picture = README.read_text().split("\n\n")[:3]
+    overview = OVERVIEW.read_text()
+    opening, _, rest = overview.partition("\n")
+    body, _, closing = rest.rpartition("{% enddocs %}")
+    assert opening == "{% docs __overview__ %}"
+    assert closing.strip() == ""
+    assert not re.search(r"\{\{|\{%|\{#", body), "Jinja in the overview"
+    flat = " ".join(body.split())
+    assert " ".join(first_paragraph.split()) in flat
+    assert picture in body
+    assert "](docs/images/" in picture
