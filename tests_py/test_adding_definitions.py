@@ -1,7 +1,7 @@
-"""The README's "Add a metric" and "Add a tree", followed literally on a copy of the project;
+"""docs/trees.md's "Add a metric" and "Add a tree", followed literally on a copy of the project;
 lineage from every definition to every mart; and the history of the definitions.
 
-Each path edits the files the README names, as text (the way a person would), runs the
+Each path edits the files those sections name, as text (the way a person would), runs the
 command it gives, and checks the new node in kpi_tree with its targets. The lineage tests
 change one owner, one filter, one type_params, one tree edge, one target, and check that
 `state:modified+` reaches the tree, the breaches and the attribution, and no metric view but

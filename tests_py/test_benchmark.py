@@ -1,7 +1,7 @@
 """The benchmark's pieces (scripts/benchmark.py, package kpitree.benchmark), on tiny inputs:
 the plain DuckDB replay of a dbt run (seeds copied from dbt's build, a snapshot's first run,
 views, tables, tests), the held-back day, the slowest nodes and the report's lines. The
-benchmark itself runs for minutes (README, "Scale"); these run in seconds."""
+benchmark itself runs for minutes (docs/engines.md, "Scale"); these run in seconds."""
 
 from __future__ import annotations
 

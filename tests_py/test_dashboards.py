@@ -113,7 +113,7 @@ def superset(
     source = duck.env["KPI_DUCKDB_PATH"]
     assert publish.main(["--source", source, "--destination", str(published), "--quiet"]) == 0
     # Superset reads PostgreSQL as dashboards should: a login that is only a member of the
-    # read-only role (README, "Least privilege")
+    # read-only role (docs/reliability.md, "Least privilege")
     reader = f"superset_{secrets.token_hex(4)}"
     password = secrets.token_urlsafe(16)
     role = os.environ.get("KPI_READER_ROLE", "bi_reader")

@@ -1,4 +1,4 @@
-"""Hostile raw input and incremental loads (README "Reliability"), on both engines.
+"""Hostile raw input and incremental loads (docs/reliability.md, docs/staging.md), on both engines.
 
 One scenario set per engine: demo events arrive in three batches by ingestion time, and
 the batches carry every hostile case of issue 11 (late corrections and late new rows

@@ -3,8 +3,8 @@
 Every definition below is valid MetricFlow (dbt parses it and validates its
 semantic manifest), but the compiler cannot materialise it faithfully or must
 not (a derived expression reading a table, a filter that is always true). Each
-fails when its view compiles, naming the metric and the rule, as README.md's
-table of deliberate limits lists them. One run compiles them all, on a copy of
+fails when its view compiles, naming the metric and the rule, as the
+table of deliberate limits (docs/compiler.md) lists them. One run compiles them all, on a copy of
 the shop fixture (tests_py/fixtures/shop) with these metrics added.
 """
 

@@ -629,7 +629,7 @@ def test_a_month_offset_keeps_calendar_months_at_coarser_grains(shop: Build) -> 
     differing = [
         key for key, value in metricflow.items() if value != pytest.approx(shifted[key[:2]])
     ]
-    assert differing, "MetricFlow now keeps calendar months: drop the difference (README)"
+    assert differing, "MetricFlow now keeps calendar months: drop the difference (docs/compiler.md)"
 
 
 # --- the compiler in another dbt project ------------------------------------------
@@ -639,7 +639,7 @@ def test_another_project_gets_one_view_per_metric_and_nothing_else_of_kpi_tree(
     shop: Build,
 ) -> None:
     """The shop installs kpi-tree as a local package and disables its models, seeds,
-    snapshots, tests, sources, exposures, semantic models and metrics, as README.md
+    snapshots, tests, sources, exposures, semantic models and metrics, as docs/compiler.md
     says: the package contributes macros only (no hooks run, no KPI tree is built)."""
     manifest = shop.manifest
     from_kpi_tree = [
@@ -770,7 +770,7 @@ def validate_configs(build: Build, *extra: str, expect_success: bool = True) -> 
 def test_metricflow_accepts_the_shop_semantic_layer(shop: Build) -> None:
     """The shop's YAML is valid MetricFlow, checked against each engine's warehouse too:
     on PostgreSQL MetricFlow refuses only the approximate percentile, which PostgreSQL
-    lacks (README, "Where the views differ from MetricFlow")."""
+    lacks (docs/compiler.md, "Where the views differ from MetricFlow")."""
     output = validate_configs(shop, expect_success=shop.engine.name == "duckdb")
     assert "Successfully validated the semantics of built manifest (ERRORS: 0" in output
     refused = set(re.findall(r"ERROR: with metric `(\w+)`", output))

@@ -1,7 +1,7 @@
 """One upstream row must not stop every refresh: an opportunity's second creation,
 qualification or close, the same opportunity from two source systems, an opportunity event
 without an opportunity id, and an engagement or product event id reused by two systems are
-resolved by the documented rules (int_opportunity_events_ranked, README "Reliability"),
+resolved by the documented rules (int_opportunity_events_ranked, docs/reliability.md),
 listed with their reason, and reported by warnings with their count; the build passes.
 
 Hand-made raw data on DuckDB and PostgreSQL, the staging and intermediate layers built,

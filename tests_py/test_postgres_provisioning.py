@@ -171,7 +171,7 @@ def test_provisioning_again_revokes_every_membership_and_attribute_granted_by_mi
 ) -> None:
     """Whatever an admin granted by mistake (attributes, memberships direct, through
     another role, or recorded under another grantor, and a privilege on a setting), the
-    next run of the admin step leaves the login exactly what the README documents."""
+    next run of the admin step leaves the login exactly what docs/reliability.md documents."""
     suffix = names["suffix"]
     login, password = f"kpi_test_login_{suffix}", "secret 'pw'"
     database = f"kpi_test_db_{suffix}"

@@ -222,3 +222,14 @@ def test_every_macro_is_described_with_its_arguments(manifest: dict[str, Any]) -
         names = [arg.split("=")[0].strip() for arg in signature.group(2).split(",") if arg.strip()]
         described = {argument["name"] for argument in macro["arguments"] if argument["description"]}
         assert set(names) <= described, f"{macro['name']}: arguments {names} vs {described}"
+
+
+def test_the_docs_site_opens_on_the_project_overview(manifest: dict[str, Any]) -> None:
+    """models/overview.md is the docs site's overview (the README's first screen), and
+    `dbt docs generate` copies the folder of its picture (asset-paths)."""
+    overview = manifest["docs"]["doc.kpi_tree.__overview__"]
+    assert overview["original_file_path"] == "models/overview.md"
+    assert "a decision model, not a bigger dashboard" in overview["block_contents"]
+    assert "](docs/images/tree-page.png)" in overview["block_contents"]
+    project = (Path(__file__).resolve().parents[1] / "dbt_project.yml").read_text()
+    assert re.search(r'^asset-paths: \["docs/images"\]$', project, re.MULTILINE)

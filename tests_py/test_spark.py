@@ -11,7 +11,7 @@ and the snapshots need Delta or Iceberg on Spark. Spark writes each compared rel
 parquet and DuckDB compares it with its own, row by row on the relation's unique key.
 Both engines build the trees by month with one drill-down (segment x channel) to keep
 the Spark build within CI's budget; the slowest part by far is Spark building
-tree_metric_values (README, "Apache Spark").
+tree_metric_values (docs/engines.md, "Apache Spark").
 """
 
 from __future__ import annotations

@@ -85,8 +85,8 @@ WEBINAR_ROWS: list[tuple[tuple[Any, ...], str | None]] = [
 
 
 def add_webinar_table(project: Path) -> None:
-    """The README's way: the table's declaration in _sources.yml, its three one-line models
-    and their YAML entries, a var for its vocabulary."""
+    """docs/staging.md's way ("Add a raw table"): the table's declaration in _sources.yml,
+    its three one-line models and their YAML entries, a var for its vocabulary."""
     sources = project / "models" / "staging" / "_sources.yml"
     sources.write_text(sources.read_text() + WEBINAR_SOURCE)
     models = project / "models" / "staging" / "_staging__models.yml"

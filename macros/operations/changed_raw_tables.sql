@@ -4,7 +4,7 @@
     differs from what is staged (raw_bucket_changes: a new, grown, edited or replaced file
     or load day, a changed snapshot table, a changed contract, quarantined rows whose time
     has come), or whose base_ model is not built yet. Nothing when raw is as staged.
-    `make daily` builds that selection and `state:modified+` (README "Scale").
+    `make daily` builds that selection and `state:modified+` (docs/staging.md, "The scheduled run").
 -#}
 {% macro print_changed_raw_tables() %}
     {%- set selectors = [] -%}

@@ -7,7 +7,7 @@
 
     dbt does not create the role: its login has no CREATEROLE (on PostgreSQL 15 a
     role that may create roles can grant itself pg_execute_server_program). An
-    admin creates it once with scripts/provision_postgres.py (README). Every run
+    admin creates it once with scripts/provision_postgres.py (docs/reliability.md). Every run
     checks, before anything builds, that the name is a plain identifier (dbt's
     grants write it into SQL unquoted) and, on PostgreSQL, that the role exists.
 -#}
@@ -36,7 +36,7 @@
             {{ exceptions.raise_compiler_error(
                 "the reader role '" ~ role ~ "' (KPI_READER_ROLE) does not exist on this "
                 ~ "server: an admin creates it once with scripts/provision_postgres.py "
-                ~ "(README, Least privilege); dbt's login may not create roles") }}
+                ~ "(docs/reliability.md, Least privilege); dbt's login may not create roles") }}
         {%- endif -%}
     {%- endif -%}
     select 1
@@ -79,6 +79,6 @@
 
 
 {#- DuckDB has no grants; dbt-duckdb warns on every relation with a grants
-    config. The file's permissions are the access control there (README). -#}
+    config. The file's permissions are the access control there (docs/reliability.md). -#}
 {% macro duckdb__apply_grants(relation, grant_config, should_revoke=True) -%}
 {%- endmacro %}

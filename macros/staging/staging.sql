@@ -1,7 +1,7 @@
 {#-
     The helpers staging builds from (macros/staging/staged_models.sql builds each raw
     table's base_, stg_ and _rejected models from its declaration in
-    models/staging/_sources.yml; README "Raw data: what staging guarantees").
+    models/staging/_sources.yml; docs/staging.md).
 -#}
 
 
@@ -80,7 +80,7 @@
 {% macro normalised_id(column) -%}
     {#- Ids and vocabulary values compare without Unicode white space or invisible
         characters at either end (trim_whitespace, the same on every engine), lower-cased;
-        blank is missing (README "Reliability"). -#}
+        blank is missing (docs/staging.md). -#}
     nullif(lower({{ kpi_tree.trim_whitespace(
         'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}), '')
 {%- endmacro %}

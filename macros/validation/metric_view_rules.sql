@@ -13,7 +13,7 @@
     trees and the marts. The views do not wait for that model: it depends on
     every metric a tree reads, so a view downstream of it would be a descendant
     of every metric, and `state:modified+` after one metric's change would
-    select every view (README, "Lineage").
+    select every view (docs/trees.md, "Lineage").
 -#}
 {% macro check_metric_view_definitions() -%}
     {%- if not execute -%}

@@ -216,7 +216,7 @@ def load_table(
         csv_path.unlink(missing_ok=True)
     loaded = int(cursor.rowcount)
     if any(column.name == "ingested_at" for column in columns):
-        # incremental staging reads the rows ingested since its watermark (README "Reliability")
+        # incremental staging reads the rows ingested since its watermark (docs/staging.md)
         cursor.execute(
             sql.SQL("create index if not exists {} on {}.{} (ingested_at)").format(
                 sql.Identifier(f"{table}_ingested_at"),

@@ -22,7 +22,7 @@ of its processes), on this machine:
   7. reading every row of every metric view (what a dashboard or the tree does);
   8. MetricFlow answering every metric with a view at week, month and quarter grain
      (--skip-metricflow REASON skips it and reports the reason).
-The numbers are printed with the ratios the README quotes (of wall-clock and of CPU time)
+The numbers are printed with the ratios docs/engines.md quotes (of wall-clock and of CPU time)
 and the slowest nodes of both builds (dbt's run_results.json), and written as JSON.
 
 One module per concern:

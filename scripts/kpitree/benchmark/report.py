@@ -1,5 +1,5 @@
-"""The benchmark's report: the slowest nodes of a dbt run, the README's ratios and the lines
-printed at the end."""
+"""The benchmark's report: the slowest nodes of a dbt run, the ratios docs/engines.md quotes
+and the lines printed at the end."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def slowest_nodes(run_results: Path, count: int = 8) -> list[dict[str, Any]]:
 
 
 def ratios(report: dict[str, Any]) -> dict[str, float]:
-    """The README's ratios, of wall-clock time and of CPU time (the second does not move
-    with the load of other work on the machine)."""
+    """The ratios docs/engines.md quotes ("Scale"), of wall-clock time and of CPU time (the
+    second does not move with the load of other work on the machine)."""
     result = {}
     for clock, suffix in (("wall", "seconds"), ("CPU", "cpu_seconds")):
         full = report[f"full_build_{suffix}"]

@@ -106,7 +106,7 @@ def prepare(home: Path) -> None:
 
 def postgres_database(marts_schema: str) -> bundle.Database:
     """PostgreSQL as KPI_PG_* name it; the login is KPI_SUPERSET_PG_USER (a member of the
-    read-only role, README "Least privilege"), else dbt's own."""
+    read-only role, docs/reliability.md, "Least privilege"), else dbt's own."""
     user = os.environ.get("KPI_SUPERSET_PG_USER") or os.environ.get("KPI_PG_USER", "kpi")
     password = os.environ.get("KPI_SUPERSET_PG_PASSWORD") or os.environ.get(
         "DBT_ENV_SECRET_PG_PASSWORD", "kpi"
