@@ -7,6 +7,7 @@ its reason.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -219,7 +220,10 @@ def test_every_macro_is_described_with_its_arguments(manifest: dict[str, Any]) -
             continue  # a materialization takes no arguments
         signature = SIGNATURE.search(macro["macro_sql"])
         assert signature, macro["name"]
-        names = [arg.split("=")[0].strip() for arg in signature.group(2).split(",") if arg.strip()]
+        # Jinja's defaults are Python literals: parse the signature as Python's
+        function = ast.parse(f"def macro({signature.group(2)}): pass").body[0]
+        assert isinstance(function, ast.FunctionDef)
+        names = [argument.arg for argument in function.args.args]
         described = {argument["name"] for argument in macro["arguments"] if argument["description"]}
         assert set(names) <= described, f"{macro['name']}: arguments {names} vs {described}"
 
