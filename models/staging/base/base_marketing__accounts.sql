@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'accounts') }}
+    select * from {{ kpi_tree.raw_relation('accounts') }}
 
 ),
 

@@ -6,13 +6,13 @@
     quarantine read raw once).
 -#}
 {{ config(materialized='table') }}
-{%- set types = kpi_tree.raw_column_types(source('marketing', 'ad_spend')) %}
+{%- set types = kpi_tree.raw_column_types(kpi_tree.raw_relation('ad_spend')) %}
 
 with
 
 source as (
 
-    select * from {{ source('marketing', 'ad_spend') }}
+    select * from {{ kpi_tree.raw_relation('ad_spend') }}
 
 ),
 

@@ -9,9 +9,9 @@
     materialized=kpi_tree.incremental_unless_spark(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ kpi_tree.delete_reread_rows(source('marketing', 'product_events')) }}",
+    pre_hook="{{ kpi_tree.delete_reread_rows(kpi_tree.raw_relation('product_events')) }}",
 ) }}
-{%- set raw = source('marketing', 'product_events') %}
+{%- set raw = kpi_tree.raw_relation('product_events') %}
 {%- set types = kpi_tree.raw_column_types(raw) %}
 {%- set window = kpi_tree.reread_window(raw, types) %}
 

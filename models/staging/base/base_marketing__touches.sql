@@ -8,9 +8,9 @@
     materialized=kpi_tree.incremental_unless_spark(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ kpi_tree.delete_reread_rows(source('marketing', 'touches')) }}",
+    pre_hook="{{ kpi_tree.delete_reread_rows(kpi_tree.raw_relation('touches')) }}",
 ) }}
-{%- set raw = source('marketing', 'touches') %}
+{%- set raw = kpi_tree.raw_relation('touches') %}
 {%- set types = kpi_tree.raw_column_types(raw) %}
 {%- set window = kpi_tree.reread_window(raw, types) %}
 

@@ -1,0 +1,2 @@
+{#- Salesforce `campaign` as landed: declared columns typed, live rows (connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'campaign') }}

@@ -1,0 +1,2 @@
+{#- Salesforce `event_relation` as landed: declared columns typed, live rows (connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'event_relation') }}

@@ -1,0 +1,2 @@
+{#- Salesforce `record_type` as landed: declared columns typed, live rows (connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'record_type') }}
