@@ -22,8 +22,10 @@ opportunities of another type.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kpitree.generator.accounts import account_id, contact_id
-from kpitree.generator.context import Context
+from kpitree.generator.context import Context, sql_literal
 from kpitree.generator.crm_common import (
     DEAL_EXPANSION,
     DEAL_NEW,
@@ -654,4 +656,34 @@ def currency_types(synced: str) -> str:
     return f"select *, false as is_deleted, {synced} as _fivetran_synced from ({selects})"
 
 
-__all__ = ["tables"]
+def planted(ctx: Context, folder: Path) -> dict[str, int]:
+    """What the connector must quarantine or leave out, counted in the written files as the
+    connector counts it (rows of salesforce__rejected by reason; filtered records)."""
+
+    def count(table: str, where: str) -> int:
+        files = sql_literal(str(folder / table / "*.parquet"))
+        return int(ctx.scalar(f"select count(*) from read_parquet({files}) where {where}"))
+
+    return {
+        "unmapped_stage": count("opportunity_history", "stage_name = 'Legal Review'"),
+        "unmapped_lead_source": count("lead", "lead_source = 'Podcast'"),
+        "excluded_by_motion_mapping": count("lead", "lead_source = 'Purchased List'"),
+        "unmapped_opportunity_type": count("opportunity", "type = 'Partner Resale'"),
+        "unmapped_country": count("account", "billing_country = 'Atlantis' and _fivetran_active"),
+        "unmapped_employee_count": count("account", "number_of_employees is null"),
+        # created, qualified and won (a deal won straight from its first stage)
+        "excluded_expansion": 3 * count("opportunity", "type = 'Existing Customer - Upgrade'"),
+        "excluded_renewal": 3 * count("opportunity", "type = 'Renewal'"),
+        "deleted_records": sum(count(table, "is_deleted") for table in ("opportunity", "event"))
+        + count("lead", "_fivetran_deleted"),
+        "merged_records": sum(
+            count(table, "master_record_id is not null") for table in ("account", "contact", "lead")
+        ),
+        "history_mode_versions": count("account", "not _fivetran_active"),
+        "non_usd_opportunities": count(
+            "opportunity", "coalesce(currency_iso_code, 'USD') <> 'USD'"
+        ),
+    }
+
+
+__all__ = ["planted", "tables"]
