@@ -141,12 +141,12 @@ accounts as (
 domains as (
 
     select
-        domain,
+        web_domain,
         min(account_id) as account_id,
         count(*) as account_count
 
     from accounts
-    where domain is not null
+    where web_domain is not null
     group by 1
 
 ),
@@ -173,7 +173,7 @@ final as (
     left join accounts as by_id
         on people.account_id = by_id.account_id
     left join domains
-        on {{ dbt.split_part('people.email', "'@'", 2) }} = domains.domain
+        on {{ dbt.split_part('people.email', "'@'", 2) }} = domains.web_domain
 
 )
 
@@ -277,7 +277,8 @@ mapped as (
     left join regions
         on lower(trim(accounts.country)) = regions.country_key
     {{ kpi_tree.crm_lookup(
-        'crm_target_accounts', 'listed', {'crm': crm, 'field': 'domain'}, 'accounts.domain') }}
+        'crm_target_accounts', 'listed', {'crm': crm, 'field': 'domain'},
+        'accounts.web_domain') }}
     {{ kpi_tree.crm_lookup(
         'crm_target_accounts', 'tier', {'crm': crm, 'field': 'tier'}, 'accounts.target_value',
         blank_matches=true) }}
@@ -736,7 +737,7 @@ mapped_entries as (
 
     from stage_entries
     left join stage_map
-        on lower(trim(stage_entries.stage)) = stage_map.stage_key
+        on lower(trim(stage_entries.stage_name)) = stage_map.stage_key
 
 ),
 
@@ -927,7 +928,7 @@ unmapped_stages as (
         stage_entry_id as record_id,
         'unmapped_stage' as rejection_reason,
         'stage' as unmapped_field,
-        stage as unmapped_value
+        stage_name as unmapped_value
 
     from mapped_entries
     where funnel_stage is null

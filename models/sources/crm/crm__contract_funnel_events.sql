@@ -13,7 +13,11 @@ funnel_events as (
 
 final as (
 
-    select * from funnel_events
+    select
+        {{ kpi_tree.crm_contract_columns('funnel_events') | map('first') | join(',\n        ') }},
+        ingested_at
+
+    from funnel_events
     where
         coalesce(lower(trim(event_type)), '')
         not in ({{ kpi_tree.sql_string_list(crm_types) }})

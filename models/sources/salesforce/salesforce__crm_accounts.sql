@@ -14,7 +14,7 @@ final as (
 
     select
         id as account_id,
-        {{ kpi_tree.web_domain('website') }} as domain,
+        {{ kpi_tree.web_domain('website') }} as web_domain,
         number_of_employees as employee_count,
         coalesce(nullif(trim(billing_country), ''), billing_country_code) as country,
         abm_tier__c as target_value

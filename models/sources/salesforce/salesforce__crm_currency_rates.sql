@@ -32,13 +32,13 @@ dated as (
 static as (
 
     select
-        upper(iso_code) as currency_code,
+        upper(currency_types.iso_code) as currency_code,
         cast('1900-01-01' as date) as valid_from,
         cast(null as date) as valid_to,
-        conversion_rate as units_per_corporate
+        currency_types.conversion_rate as units_per_corporate
 
     from currency_types
-    where upper(iso_code) not in (select currency_code from dated)
+    where upper(currency_types.iso_code) not in (select dated.currency_code from dated)
 
 ),
 

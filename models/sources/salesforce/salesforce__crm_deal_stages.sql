@@ -30,7 +30,7 @@ history_entries as (
     select
         history.id as stage_entry_id,
         history.opportunity_id as deal_id,
-        history.stage_name as stage,
+        history.stage_name,
         history.created_date as entered_at,
         history.amount
 
@@ -60,7 +60,7 @@ field_entries as (
     select
         stage_changes.id as stage_entry_id,
         stage_changes.opportunity_id as deal_id,
-        stage_changes.new_value as stage,
+        stage_changes.new_value as stage_name,
         stage_changes.created_date as entered_at,
         cast(null as {{ kpi_tree.type_double() }}) as amount
     from stage_changes
@@ -68,7 +68,7 @@ field_entries as (
     select
         stage_changes.id || ':created' as stage_entry_id,
         stage_changes.opportunity_id as deal_id,
-        stage_changes.old_value as stage,
+        stage_changes.old_value as stage_name,
         opportunities.created_date as entered_at,
         cast(null as {{ kpi_tree.type_double() }}) as amount
     from stage_changes
@@ -87,7 +87,7 @@ new_field_entries as (
         from history_entries
         where
             history_entries.deal_id = field_entries.deal_id
-            and history_entries.stage = field_entries.stage
+            and history_entries.stage_name = field_entries.stage_name
             and history_entries.entered_at = field_entries.entered_at
     )
 
@@ -98,7 +98,7 @@ current_stages as (
     select
         opportunities.id || ':current' as stage_entry_id,
         opportunities.id as deal_id,
-        opportunities.stage_name as stage,
+        opportunities.stage_name,
         case
             when coalesce(opportunities.is_closed, false)
                 then cast(opportunities.close_date as {{ dbt.type_timestamp() }})
@@ -108,8 +108,16 @@ current_stages as (
 
     from opportunities
     where
-        not exists (select 1 from history_entries where history_entries.deal_id = opportunities.id)
-        and not exists (select 1 from field_entries where field_entries.deal_id = opportunities.id)
+        not exists (
+            select 1
+            from history_entries
+            where history_entries.deal_id = opportunities.id
+        )
+        and not exists (
+            select 1
+            from field_entries
+            where field_entries.deal_id = opportunities.id
+        )
 
 ),
 

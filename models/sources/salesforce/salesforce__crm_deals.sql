@@ -86,7 +86,7 @@ deal_rows as (
 
     select
         opportunities.id as deal_id,
-        coalesce(account_masters.master_id, opportunities.account_id) as account_id,
+        coalesce(masters.master_id, opportunities.account_id) as account_id,
         coalesce(opportunities.contact_id, primary_contacts.contact_id) as person_ref,
         opportunities.created_date as created_at,
         opportunities.close_date,
@@ -107,10 +107,10 @@ deal_rows as (
 
     from opportunities
     cross join corporate_currency
-    left join masters as account_masters
+    left join masters
         on
-            account_masters.object_type = 'account'
-            and opportunities.account_id = account_masters.record_id
+            masters.object_type = 'account'
+            and opportunities.account_id = masters.record_id
     left join primary_contacts
         on opportunities.id = primary_contacts.opportunity_id
     left join record_types
@@ -149,12 +149,12 @@ contact_journeys as (
                 order by journey_people.converted_at desc, journey_people.journey_id desc
             ) as journey_rank
         from deal_rows
-        inner join people as deal_people
-            on deal_rows.person_ref = deal_people.person_ref
+        inner join people
+            on deal_rows.person_ref = people.person_ref
         inner join journey_people
             on
-                deal_people.person_id = journey_people.person_id
-                and journey_people.converted_at <= deal_rows.created_at
+                people.person_id = journey_people.person_id
+                and deal_rows.created_at >= journey_people.converted_at
     ) as ranked
     where journey_rank = 1
 

@@ -137,7 +137,7 @@ last_change_before as (
         inner join role_changes
             on
                 booked_persons.person_id = role_changes.contact_id
-                and role_changes.created_date <= booked_persons.booked_at
+                and booked_persons.booked_at >= role_changes.created_date
     ) as ranked
     where change_rank = 1
 
@@ -161,7 +161,7 @@ first_change_after as (
         inner join role_changes
             on
                 booked_persons.person_id = role_changes.contact_id
-                and role_changes.created_date > booked_persons.booked_at
+                and booked_persons.booked_at < role_changes.created_date
     ) as ranked
     where change_rank = 1
 

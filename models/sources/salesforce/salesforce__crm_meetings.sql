@@ -82,7 +82,7 @@ meeting_journeys as (
         inner join journey_people
             on
                 people.person_id = journey_people.person_id
-                and journey_people.converted_at <= meeting_events.created_date
+                and meeting_events.created_date >= journey_people.converted_at
     ) as ranked
     where journey_rank = 1
 
@@ -93,7 +93,7 @@ final as (
     select
         meeting_events.id as meeting_id,
         meeting_events.who_id as person_ref,
-        coalesce(account_masters.master_id, meeting_events.account_id) as account_id,
+        coalesce(masters.master_id, meeting_events.account_id) as account_id,
         meeting_journeys.journey_id,
         opportunities.id as deal_id,
         meeting_events.created_date as booked_at,
@@ -101,10 +101,10 @@ final as (
         meeting_events.meeting_outcome__c as outcome
 
     from meeting_events
-    left join masters as account_masters
+    left join masters
         on
-            account_masters.object_type = 'account'
-            and meeting_events.account_id = account_masters.record_id
+            masters.object_type = 'account'
+            and meeting_events.account_id = masters.record_id
     left join meeting_journeys
         on meeting_events.id = meeting_journeys.meeting_id
     left join opportunities

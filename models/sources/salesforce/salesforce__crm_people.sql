@@ -34,14 +34,14 @@ contact_people as (
         contacts.id as person_ref,
         contacts.id as person_id,
         nullif(lower(trim(contacts.email)), '') as email,
-        coalesce(account_masters.master_id, contacts.account_id) as account_id,
+        coalesce(masters.master_id, contacts.account_id) as account_id,
         contacts.created_date
 
     from contacts
-    left join masters as account_masters
+    left join masters
         on
-            account_masters.object_type = 'account'
-            and contacts.account_id = account_masters.record_id
+            masters.object_type = 'account'
+            and contacts.account_id = masters.record_id
 
 ),
 
@@ -110,19 +110,21 @@ lead_people as (
     select
         lead_rows.id as person_ref,
         coalesce(
-            converted.person_id,
+            contact_people.person_id,
             contacts_by_email.person_id,
             first_leads_by_email.lead_id,
             lead_rows.id
         ) as person_id,
         lead_rows.email,
         coalesce(
-            lead_rows.converted_account_id, converted.account_id, contacts_by_email.account_id
+            lead_rows.converted_account_id,
+            contact_people.account_id,
+            contacts_by_email.account_id
         ) as account_id
 
     from lead_rows
-    left join contact_people as converted
-        on lead_rows.converted_contact_id = converted.person_ref
+    left join contact_people
+        on lead_rows.converted_contact_id = contact_people.person_ref
     left join contacts_by_email
         on lead_rows.email = contacts_by_email.email
     left join first_leads_by_email

@@ -15,17 +15,17 @@ final as (
     select
         merged.object_type,
         merged.merged_id as record_id,
-        coalesce(third.master_id, second.master_id, merged.master_id) as master_id
+        coalesce(merged_last.master_id, merged_next.master_id, merged.master_id) as master_id
 
     from merged
-    left join merged as second
+    left join merged as merged_next
         on
-            merged.object_type = second.object_type
-            and merged.master_id = second.merged_id
-    left join merged as third
+            merged.object_type = merged_next.object_type
+            and merged.master_id = merged_next.merged_id
+    left join merged as merged_last
         on
-            second.object_type = third.object_type
-            and second.master_id = third.merged_id
+            merged_next.object_type = merged_last.object_type
+            and merged_next.master_id = merged_last.merged_id
 
 )
 

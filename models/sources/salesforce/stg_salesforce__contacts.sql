@@ -1,2 +1,3 @@
-{#- Salesforce `contact` as landed: declared columns typed, live rows (connector_rows). -#}
+{#- Salesforce `contact` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
 {{ kpi_tree.connector_rows('salesforce', 'contact') }}
