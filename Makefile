@@ -16,7 +16,7 @@ EXPORT_TREES ?= cross_motion inbound abm partner product_led revenue
 DEMO_SEED ?= 42
 TEST_EVENTS ?= 50000
 # The CRM connectors (models/sources/<crm>/), each linted with var crm_connector set to it.
-CRM_CONNECTORS := salesforce
+CRM_CONNECTORS := salesforce hubspot
 TEST_RAW_DIR := target/test-raw
 TEST_DUCKDB := target/test.duckdb
 # Without KPI_PG_* settings, `make test` runs its PostgreSQL steps against a throwaway

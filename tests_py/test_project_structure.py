@@ -41,7 +41,7 @@ NO_KEY_BY_DESIGN = {
     },
     "crm__contract_funnel_events": "the contract's own rows as landed, re-sends too",
 }
-CONNECTORS = ("contract", "salesforce")
+CONNECTORS = ("contract", "salesforce", "hubspot")
 # The contract's tables a connector feeds are read through it instead (raw_relation).
 FED_BY_CONNECTORS = {"accounts", "touches", "meeting_attendees"}
 # Sources without a freshness check, and why.

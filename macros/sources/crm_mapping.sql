@@ -320,11 +320,12 @@ select * from final
 
 {% macro crm_journey_attributes(crm) %}
 {#- <crm>__journey_attributes: every journey (an inquiry: a lead, a form fill) with its
-    person and account (identities), its motion (seeds/crm_motions.csv: record type, then
-    campaign type, then lead source) and channel (seeds/crm_channels.csv: campaign type,
-    then the web analytics' source and UTM medium, then lead source). -#}
+    person and account (identities), its motion (seeds/crm_motions.csv: record type or
+    form, then campaign type, then lead source) and channel (seeds/crm_channels.csv:
+    campaign type, then the UTM medium and the web analytics' source, then lead source). -#}
 {%- set motion = kpi_tree.crm_resolution('crm_motions', 'motion', crm, [
     ['record_type', 'journeys.record_type'],
+    ['form', 'journeys.form'],
     ['pipeline', 'journeys.pipeline'],
     ['campaign_type', 'journeys.campaign_type'],
     ['lead_source', 'journeys.lead_source'],

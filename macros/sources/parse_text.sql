@@ -80,3 +80,18 @@
         (Buying_Role__c) compared with a column's name (buying_role__c). -#}
     regexp_replace(lower({{ column }}), '[^a-z0-9]', '', 'g')
 {%- endmacro %}
+
+
+{% macro url_parameter(column, name) -%}
+    {{ return(adapter.dispatch('url_parameter', 'kpi_tree')(column, name)) }}
+{%- endmacro %}
+
+{#- A query parameter of a URL (utm_medium of a form's page), null when absent or empty
+    (not URL-decoded). -#}
+{% macro default__url_parameter(column, name) -%}
+    nullif(substring({{ column }} from '[?&]{{ name }}=([^&#]*)'), '')
+{%- endmacro %}
+
+{% macro duckdb__url_parameter(column, name) -%}
+    nullif(regexp_extract({{ column }}, '[?&]{{ name }}=([^&#]*)', 1), '')
+{%- endmacro %}

@@ -61,6 +61,7 @@ final as (
         leads.converted_opportunity_id as converted_deal_id,
         campaigns.name as campaign,
         record_types.name as record_type,
+        cast(null as {{ dbt.type_string() }}) as form,
         cast(null as {{ dbt.type_string() }}) as pipeline,
         campaigns.type as campaign_type,
         leads.lead_source,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpitree.generator import crm_common, crm_salesforce
+from kpitree.generator import crm_common, crm_hubspot, crm_salesforce
 from kpitree.generator.context import Context, sql_literal
 
 
@@ -17,7 +17,7 @@ def write(ctx: Context) -> dict[str, Any]:
     if ctx.o.crm == "contract":
         return {}
     crm_common.create(ctx)
-    writers = {"salesforce": crm_salesforce}
+    writers = {"salesforce": crm_salesforce, "hubspot": crm_hubspot}
     folder = ctx.o.output_dir / ctx.o.crm
     rows: dict[str, int] = {}
     writer = writers[ctx.o.crm]

@@ -1,0 +1,3 @@
+{#- HubSpot `merged_deal` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('hubspot', 'merged_deal') }}
