@@ -66,9 +66,13 @@ class Builds:
 
 
 def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
-    settings: dict[str, Any] = {"crm_connector": crm, **SMALL_TREES}
+    """The build's vars: the connector, the other CRM landed beside it (Salesforce's build:
+    its people are matched with HubSpot's), and on PostgreSQL the schemas they are in."""
+    also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
+    settings: dict[str, Any] = {"crm_connector": crm, "crm_also_landed": also, **SMALL_TREES}
     if engine.name == "postgres":
-        settings[f"{crm}_schema"] = engine.env["KPI_CRM_SCHEMA"]
+        for landed in (crm, *also):
+            settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
     return settings
 
 
@@ -76,19 +80,10 @@ def load_crm(engine: Engine, crm: str, raw_dir: Path) -> None:
     """Point the connector at the CRM's tables: a parquet folder (DuckDB) or a schema."""
     engine.env[f"KPI_{crm.upper()}_DIR"] = str(raw_dir / crm)
     if engine.name == "postgres":
-        engine.env["KPI_CRM_SCHEMA"] = f"{engine.schema}_crm_{crm}"
+        schema = engine.env[f"KPI_{crm.upper()}_SCHEMA"] = f"{engine.schema}_crm_{crm}"
         loader = load_script("load_raw_to_postgres")
         with environment(engine.env):
-            code = loader.main(
-                [
-                    "--input-dir",
-                    str(raw_dir),
-                    "--crm",
-                    crm,
-                    "--schema",
-                    engine.env["KPI_CRM_SCHEMA"],
-                ]
-            )
+            code = loader.main(["--input-dir", str(raw_dir), "--crm", crm, "--schema", schema])
         assert code == 0, f"loading the {crm} tables failed"
 
 
@@ -129,6 +124,8 @@ def builds(
             else:
                 engine.load_raw(raw_dir)
             load_crm(engine, crm, raw_dir)
+            if crm == "salesforce" and "hubspot" in crm_raw:
+                load_crm(engine, "hubspot", crm_raw["hubspot"][0])
             engine.dbt(["build", "--vars", json.dumps(crm_vars(crm, engine))])
         yield built
     finally:
@@ -283,11 +280,47 @@ def test_identities_are_found_by_crm_id_then_email_domain(builds: Builds, crm: s
     assert all(rule in ("crm_id", "email_domain") for _, rule in rates)
 
 
+def test_people_are_matched_across_crms_by_email(builds: Builds) -> None:
+    """Salesforce's build, with HubSpot landed beside it: every email either CRM knows is one
+    row, matched where both know it."""
+    engine = builds.crm["salesforce"]
+    sources = f"{engine.schema}_sources"
+
+    def emails(query: str) -> set[str]:
+        return {row[0] for row in engine.query(query) if row[0]}
+
+    salesforce = emails(
+        f"select lower(trim(email)) from {sources}.stg_salesforce__contacts union all "
+        f"select lower(trim(email)) from {sources}.stg_salesforce__leads"
+    )
+    hubspot = emails(f"select lower(trim(property_email)) from {sources}.stg_hubspot__contacts")
+    rates = dict(
+        engine.query(
+            f"select match_rule, people from {sources}.crm__people_across_crms_match_rates"
+        )
+    )
+    assert rates == {
+        "both": len(salesforce & hubspot),
+        "salesforce_only": len(salesforce - hubspot),
+        "hubspot_only": len(hubspot - salesforce),
+    }
+    # the same business: nearly everyone is in both (each CRM's planted strangers are not)
+    assert rates["both"] > 20 * (rates["salesforce_only"] + rates["hubspot_only"])
+    # and each CRM found the same person's account (compared by the account's number)
+    accounts = engine.query(
+        "select salesforce_account_id, hubspot_account_id "
+        f"from {sources}.crm__people_across_crms where match_rule = 'both'"
+    )
+    assert accounts
+    assert all(int(s[5:15]) + 5_000_000_000 == int(h) for s, h in accounts if s and h), accounts[:5]
+
+
 def change_crm_table(engine: Engine, crm: str, table: str, changes: str, where: str) -> None:
     """Update landed CRM rows in place, as a connector's sync does: an UPDATE of the schema
     (PostgreSQL) or a rewrite of the table's parquet folder (DuckDB, a copy of it)."""
     if engine.name == "postgres":
-        engine.execute(f"update {engine.env['KPI_CRM_SCHEMA']}.{table} set {changes} where {where}")
+        schema = engine.env[f"KPI_{crm.upper()}_SCHEMA"]
+        engine.execute(f"update {schema}.{table} set {changes} where {where}")
         return
     folder = Path(engine.env[f"KPI_{crm.upper()}_DIR"])
     if not folder.name.endswith("-synced"):
@@ -326,7 +359,7 @@ def correct_and_delete(engine: Engine, crm: str, won_id: str, lost_id: str) -> N
     won = f"deal_id = '{won_id}'"
     change_crm_table(engine, crm, "deal", "property_amount = property_amount + 1000", won)
     history = (
-        f"{engine.env['KPI_CRM_SCHEMA']}.deal_property_history"
+        f"{engine.env['KPI_HUBSPOT_SCHEMA']}.deal_property_history"
         if engine.name == "postgres"
         else f"read_parquet('{engine.env['KPI_HUBSPOT_DIR']}/deal_property_history/*.parquet')"
     )

@@ -259,12 +259,12 @@ EXPECTED_EVENTS = [
 ]  # fmt: skip
 
 
-def write_org(root: Path) -> Path:
+def write_org(root: Path, crm: str, org: dict[str, tuple[list[str], list[Any]]]) -> Path:
     """The org's tables as parquet folders (every column text), and empty contract tables."""
     raw_dir = root / "raw"
     connection = duckdb.connect()
-    for table, (columns, rows) in ORG.items():
-        folder = raw_dir / "salesforce" / table
+    for table, (columns, rows) in org.items():
+        folder = raw_dir / crm / table
         folder.mkdir(parents=True)
         values = ", ".join(
             "(" + ", ".join("null" if v is None else "'" + v + "'" for v in row) + ")"
@@ -280,38 +280,50 @@ def write_org(root: Path) -> Path:
     return raw_dir
 
 
-def test_vendor_shaped_tables_build_without_a_change_to_the_models(
-    engine: Engine, tmp_path: Path
-) -> None:
-    raw_dir = write_org(tmp_path)
+def build_org(engine: Engine, raw_dir: Path, crm: str, settings: dict[str, Any]) -> str:
+    """Load the org where the engine reads it and build the connector, the seeds and
+    staging; returns the connector's schema."""
     engine.load_raw(raw_dir)
-    settings: dict[str, Any] = dict(VARS)
+    settings = dict(settings)
     if engine.name == "postgres":
-        settings["salesforce_schema"] = f"{engine.schema}_org"
+        settings[f"{crm}_schema"] = f"{engine.schema}_org"
         with environment(engine.env):
             loader = load_script("load_raw_to_postgres")
-            arguments = ["--input-dir", str(raw_dir), "--crm", "salesforce"]
+            arguments = ["--input-dir", str(raw_dir), "--crm", crm]
             assert loader.main([*arguments, "--schema", f"{engine.schema}_org"]) == 0
     engine.dbt(
         ["build", "--select", "path:models/sources", "path:seeds", "path:models/staging",
          "--indirect-selection", "cautious", "--vars", json.dumps(settings)]
     )  # fmt: skip
-    sources = f"{engine.schema}_sources"
-    events = engine.query(
-        "select event_id, occurred_at, account_id, contact_id, opportunity_id, event_type, "
-        f"motion, channel, amount from {sources}.salesforce__funnel_events_versions"
+    return f"{engine.schema}_sources"
+
+
+def assert_events(engine: Engine, sources: str, crm: str, expected: list[tuple[Any, ...]]) -> None:
+    """The connector's funnel events are the expected ones (amounts within 1e-9), and they
+    are all staging holds (the contract's own are empty)."""
+    events = sorted(
+        engine.query(
+            "select event_id, occurred_at, account_id, contact_id, opportunity_id, event_type, "
+            f"motion, channel, amount from {sources}.{crm}__funnel_events_versions"
+        )
     )
-    events = sorted(events)
-    assert [row[:8] for row in events] == [row[:8] for row in sorted(EXPECTED_EVENTS)]
-    for got, expected in zip(events, sorted(EXPECTED_EVENTS), strict=True):
-        assert (got[8] is None) == (expected[8] is None), got
-        if expected[8] is not None:
-            assert abs(got[8] - expected[8]) < 1e-9, got
-    # staged: the contract's own funnel events are empty, so these are all of them
+    assert [row[:8] for row in events] == [row[:8] for row in sorted(expected)]
+    for got, wanted in zip(events, sorted(expected), strict=True):
+        assert (got[8] is None) == (wanted[8] is None), got
+        if wanted[8] is not None:
+            assert abs(got[8] - wanted[8]) < 1e-9, got
     staged = engine.query(
         f"select count(*) from {engine.schema}_staging.stg_marketing__funnel_events"
     )
-    assert staged == [(len(EXPECTED_EVENTS),)]
+    assert staged == [(len(expected),)]
+
+
+def test_vendor_shaped_tables_build_without_a_change_to_the_models(
+    engine: Engine, tmp_path: Path
+) -> None:
+    raw_dir = write_org(tmp_path, "salesforce", ORG)
+    sources = build_org(engine, raw_dir, "salesforce", VARS)
+    assert_events(engine, sources, "salesforce", EXPECTED_EVENTS)
     accounts = engine.query(
         f"select account_id, segment, is_target_account, region from {sources}.salesforce__accounts"
     )
@@ -341,3 +353,183 @@ def test_vendor_shaped_tables_build_without_a_change_to_the_models(
     )
     assert rules == {"003A": "crm_id", "003B": "crm_id", "00QA": "crm_id",
                      "00QB": "email_domain", "00QC": "email_domain"}  # fmt: skip
+
+
+# A HubSpot portal as other connectors and exports land it: properties flattened as
+# `properties_<name>` (not Fivetran's `property_<name>`), every value text, times as epoch
+# milliseconds or ISO 8601 with a Z, flags as 'true', sparse (no merges, no property
+# histories, no engagement companies or deals: switched off).
+PORTAL: dict[str, tuple[list[str], list[tuple[str | None, ...]]]] = {
+    "company": (
+        [
+            "id",
+            "properties_name",
+            "properties_domain",
+            "properties_website",
+            "properties_numberofemployees",
+            "properties_country",
+            "properties_hs_is_target_account",
+            "is_deleted",
+        ],
+        [
+            ("101", "Acme", "acme.example", None, "1200", "DE", "true", "false"),
+            ("102", "Beta", None, "https://www.beta.example/", "50", "Canada", None, "false"),
+        ],
+    ),
+    "contact": (
+        [
+            "id",
+            "properties_email",
+            "properties_associatedcompanyid",
+            "properties_hs_buying_role",
+            "properties_hs_analytics_source",
+            "properties_createdate",
+        ],
+        [
+            ("201", "ann@acme.example", "101", "DECISION_MAKER", "PAID_SEARCH", "1772380800000"),
+            ("202", "bob@beta.example", None, None, "ORGANIC_SEARCH", "1772380800000"),
+        ],
+    ),
+    "form": (["guid", "name"], [("g1", "Demo request"), ("g2", "Content download")]),
+    "contact_form_submission": (
+        ["contact_id", "form_id", "conversion_id", "timestamp", "page_url"],
+        [
+            # 2026-03-02 08:00 UTC, from a paid search ad
+            (
+                "201",
+                "g1",
+                "c1",
+                "1772438400000",
+                "https://www.example.com/demo?utm_medium=cpc&utm_campaign=spring",
+            ),
+            # no UTM medium: direct traffic
+            ("202", "g1", "c2", "2026-03-03T09:00:00Z", "https://www.example.com/demo"),
+            (
+                "201",
+                "g2",
+                "c3",
+                "2026-03-04T10:00:00Z",
+                "https://www.example.com/guide?utm_medium=email&utm_campaign=newsletter",
+            ),
+        ],
+    ),
+    "deal_pipeline": (["pipeline_id", "label"], [("default", "Sales Pipeline")]),
+    "deal_pipeline_stage": (
+        ["stage_id", "pipeline_id", "label", "is_closed"],
+        [
+            ("appointmentscheduled", "default", "Appointment Scheduled", "false"),
+            ("qualifiedtobuy", "default", "Qualified To Buy", "false"),
+            ("closedwon", "default", "Closed Won", "true"),
+        ],
+    ),
+    "deal": (
+        [
+            "deal_id",
+            "properties_pipeline",
+            "properties_dealstage",
+            "properties_amount",
+            "properties_dealtype",
+            "properties_createdate",
+            "properties_closedate",
+            "properties_deal_currency_code",
+            "is_deleted",
+        ],
+        [
+            (
+                "301",
+                "default",
+                "closedwon",
+                "12000",
+                "newbusiness",
+                "2026-03-05T10:00:00Z",
+                "2026-03-20T00:00:00Z",
+                "EUR",
+                "false",
+            ),
+        ],
+    ),
+    "deal_stage": (
+        ["deal_id", "value", "date_entered"],
+        [
+            ("301", "appointmentscheduled", "2026-03-05T10:00:00Z"),
+            ("301", "qualifiedtobuy", "2026-03-08T10:00:00Z"),
+            ("301", "closedwon", "2026-03-20T15:00:00Z"),
+        ],
+    ),
+    "deal_company": (["deal_id", "company_id"], [("301", "101")]),
+    "deal_contact": (["deal_id", "contact_id"], [("301", "201")]),
+    "engagement": (
+        ["id", "type", "created_at", "timestamp", "active"],
+        [
+            ("401", "MEETING", "2026-03-02T12:00:00Z", "2026-03-03T08:00:00Z", "true"),
+            ("402", "CALL", "2026-03-02T13:00:00Z", "2026-03-02T13:00:00Z", "true"),
+        ],
+    ),
+    "engagement_meeting": (
+        [
+            "engagement_id",
+            "properties_hs_meeting_outcome",
+            "properties_hs_meeting_start_time",
+            "properties_hs_createdate",
+        ],
+        [("401", "COMPLETED", "1772524800000", "2026-03-02T12:00:00Z")],
+    ),
+    "engagement_contact": (["engagement_id", "contact_id"], [("401", "201")]),
+}
+PORTAL_VARS = {
+    "crm_connector": "hubspot",
+    **{
+        f"hubspot__{table}_enabled": False
+        for table in ("contact_merge_audit", "contact_property_history", "deal_property_history",
+                      "merged_deal", "engagement_company", "engagement_deal")
+    },
+}  # fmt: skip
+PORTAL_EVENTS = [
+    ("c1:demo_request", utc("2026-03-02 08:00"), "101", "201", None, "demo_request", "inbound",
+     "paid_search", None),
+    ("c2:demo_request", utc("2026-03-03 09:00"), "102", "202", None, "demo_request", "inbound",
+     "direct", None),
+    ("401:meeting_scheduled", utc("2026-03-02 12:00"), "101", "201", None, "meeting_scheduled",
+     "inbound", "paid_search", None),
+    ("401:meeting_held", utc("2026-03-03 08:00"), "101", "201", None, "meeting_held", "inbound",
+     "paid_search", None),
+    ("301:opportunity_created", utc("2026-03-05 10:00"), "101", "201", "301",
+     "opportunity_created", "inbound", "paid_search", 12000 / EUR_2026),
+    ("301:opportunity_qualified", utc("2026-03-08 10:00"), "101", "201", "301",
+     "opportunity_qualified", "inbound", "paid_search", 12000 / EUR_2026),
+    ("301:closed", utc("2026-03-20 15:00"), "101", "201", "301", "closed_won", "inbound",
+     "paid_search", 12000 / EUR_2026),
+]  # fmt: skip
+
+
+def test_hubspot_shaped_tables_build_without_a_change_to_the_models(
+    engine: Engine, tmp_path: Path
+) -> None:
+    raw_dir = write_org(tmp_path, "hubspot", PORTAL)
+    sources = build_org(engine, raw_dir, "hubspot", PORTAL_VARS)
+    assert_events(engine, sources, "hubspot", PORTAL_EVENTS)
+    accounts = sorted(
+        engine.query(
+            "select account_id, segment, is_target_account, region "
+            f"from {sources}.hubspot__accounts"
+        )
+    )
+    assert accounts == [("101", "enterprise", True, "emea"), ("102", "smb", False, "na")]
+    attendees = sorted(
+        engine.query(f"select attendee_id, persona from {sources}.hubspot__meeting_attendees")
+    )
+    assert attendees == [
+        ("401:201:meeting_held", "economic_buyer"),
+        ("401:201:meeting_scheduled", "economic_buyer"),
+    ]
+    # every submission is a response: the deal's account's, in its window, are its touches
+    touches = sorted(
+        engine.query(
+            f"select touch_id, channel, campaign, touched_at from {sources}.hubspot__touches"
+        )
+    )
+    assert touches == [
+        ("c1:301", "paid_search", "spring", utc("2026-03-02 08:00")),
+        ("c3:301", "email", "newsletter", utc("2026-03-04 10:00")),
+    ]
+    assert engine.query(f"select count(*) from {sources}.hubspot__rejected") == [(0,)]

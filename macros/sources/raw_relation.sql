@@ -27,6 +27,14 @@
 {%- endmacro %}
 
 
+{% macro crm_landed(crm) -%}
+    {#- Whether a CRM's tables are in the warehouse: the chosen connector, or one var
+        crm_also_landed lists (its people are then matched with the chosen one's by email,
+        crm__people_across_crms; nothing else of it is built). -#}
+    {{ return(var('crm_connector', 'contract') == crm or crm in var('crm_also_landed', [])) }}
+{%- endmacro %}
+
+
 {% macro raw_relation(table_name) -%}
     {#- The relation staging reads the raw contract table table_name from. -#}
     {%- set connector = kpi_tree.crm_connector() -%}

@@ -1,6 +1,6 @@
 {#- HubSpot companies in the canonical CRM shape (macros/sources/crm_mapping.sql): one row
     per live company with what the seeds map. -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('hubspot')) }}
 
 with
 

@@ -2,7 +2,7 @@
     person is the contact), and merged-away contacts (the person they were merged into).
     account_id is the contact's primary company; <crm>__identities falls back on the email
     domain. -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('hubspot')) }}
 
 with
 

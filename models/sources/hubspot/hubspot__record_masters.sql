@@ -1,6 +1,6 @@
 {#- Every merged-away HubSpot contact and deal with the record it lives on as now (a merge
     of a merge followed, three deep): contact_merge_audit and merged_deal. -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('hubspot')) }}
 
 with
 

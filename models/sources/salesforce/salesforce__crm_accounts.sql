@@ -1,6 +1,6 @@
 {#- Salesforce accounts in the canonical CRM shape (macros/sources/crm_mapping.sql): one
     row per live account with what the seeds map. -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('salesforce')) }}
 
 with
 

@@ -6,7 +6,7 @@
     account_id is Salesforce's own link (the contact's account, the lead's converted
     account); <crm>__identities falls back on the email domain.
 -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('salesforce')) }}
 
 with
 

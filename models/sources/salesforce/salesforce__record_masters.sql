@@ -1,6 +1,6 @@
 {#- Every merged-away Salesforce account, contact and lead with the record it lives on
     as now (a merge of a merge followed, three deep). -#}
-{{ config(materialized="table") }}
+{{ config(materialized="table", enabled=kpi_tree.crm_landed('salesforce')) }}
 
 with
 

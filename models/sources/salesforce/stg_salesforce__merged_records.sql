@@ -1,5 +1,6 @@
 {#- The accounts, contacts and leads Salesforce merged away (deleted, naming the record
     they were merged into), for the merge map. -#}
+{{ config(enabled=kpi_tree.crm_landed('salesforce')) }}
 
 with
 

@@ -668,8 +668,9 @@ def planted(ctx: Context, folder: Path) -> dict[str, int]:
         "unmapped_opportunity_type": count("deal", "property_dealtype = 'partner_resale'"),
         "unmapped_country": count("company", "property_country = 'Atlantis' and _fivetran_active"),
         "unmapped_employee_count": count("company", "property_numberofemployees is null"),
-        "excluded_expansion": 3 * count("deal", "property_dealtype = 'existingbusiness'"),
-        "excluded_renewal": 3 * count("deal", "property_dealtype = 'renewal'"),
+        "excluded_expansion": 3
+        * count("deal", "property_dealtype = 'existingbusiness' and not is_deleted"),
+        "excluded_renewal": 3 * count("deal", "property_dealtype = 'renewal' and not is_deleted"),
         # a canceled meeting is no scheduled meeting either
         "excluded_canceled_meeting": count(
             "engagement_meeting", "property_hs_meeting_outcome = 'CANCELED'"

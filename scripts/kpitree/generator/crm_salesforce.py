@@ -672,8 +672,9 @@ def planted(ctx: Context, folder: Path) -> dict[str, int]:
         "unmapped_country": count("account", "billing_country = 'Atlantis' and _fivetran_active"),
         "unmapped_employee_count": count("account", "number_of_employees is null"),
         # created, qualified and won (a deal won straight from its first stage)
-        "excluded_expansion": 3 * count("opportunity", "type = 'Existing Customer - Upgrade'"),
-        "excluded_renewal": 3 * count("opportunity", "type = 'Renewal'"),
+        "excluded_expansion": 3
+        * count("opportunity", "type = 'Existing Customer - Upgrade' and not is_deleted"),
+        "excluded_renewal": 3 * count("opportunity", "type = 'Renewal' and not is_deleted"),
         "deleted_records": sum(count(table, "is_deleted") for table in ("opportunity", "event"))
         + count("lead", "_fivetran_deleted"),
         "merged_records": sum(
