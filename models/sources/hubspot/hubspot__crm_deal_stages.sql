@@ -100,25 +100,10 @@ entries as (
 
 amounts_then as (
 
-    select
-        stage_entry_id,
-        amount
-
-    from (
-        select
-            entries.stage_entry_id,
-            amount_changes.amount,
-            row_number() over (
-                partition by entries.stage_entry_id
-                order by amount_changes.changed_at desc
-            ) as change_rank
-        from entries
-        inner join amount_changes
-            on
-                entries.deal_id = amount_changes.deal_id
-                and entries.entered_at >= amount_changes.changed_at
-    ) as ranked
-    where change_rank = 1
+    {{ kpi_tree.crm_value_as_of(
+        'entries', 'stage_entry_id', 'deal_id', 'entered_at',
+        'amount_changes', 'deal_id', 'changed_at', 'amount'
+    ) | indent(4) }}
 
 ),
 
@@ -129,7 +114,7 @@ final as (
         entries.deal_id,
         entries.stage_name,
         entries.entered_at,
-        amounts_then.amount
+        amounts_then.value_then as amount
 
     from entries
     left join amounts_then

@@ -37,17 +37,6 @@ masters as (
 
 ),
 
-people as (
-
-    select * from {{ ref('hubspot__crm_people') }}
-
-),
-
-journeys as (
-
-    select * from {{ ref('hubspot__crm_journeys') }}
-
-),
 
 first_companies as (
 
@@ -98,46 +87,19 @@ deal_rows as (
         on deals.deal_id = first_contacts.deal_id
     left join pipelines
         on deals.deal_pipeline_id = pipelines.pipeline_id
-    where not exists (select 1 from masters where masters.record_id = deals.deal_id)
-
-),
-
-journey_people as (
-
-    select
-        journeys.journey_id,
-        journeys.started_at,
-        people.person_id
-
-    from journeys
-    inner join people
-        on journeys.person_ref = people.person_ref
+    where not exists (
+        select 1
+        from masters
+        where masters.record_id = deals.deal_id
+    )
 
 ),
 
 deal_journeys as (
 
-    select
-        deal_id,
-        journey_id
-
-    from (
-        select
-            deal_rows.deal_id,
-            journey_people.journey_id,
-            row_number() over (
-                partition by deal_rows.deal_id
-                order by journey_people.started_at desc, journey_people.journey_id desc
-            ) as journey_rank
-        from deal_rows
-        inner join people
-            on deal_rows.person_ref = people.person_ref
-        inner join journey_people
-            on
-                people.person_id = journey_people.person_id
-                and deal_rows.created_at >= journey_people.started_at
-    ) as ranked
-    where journey_rank = 1
+    {{ kpi_tree.crm_journey_before(
+        'hubspot', 'deal_rows', 'deal_id', 'person_ref', 'created_at', 'started_at'
+    ) | indent(4) }}
 
 ),
 

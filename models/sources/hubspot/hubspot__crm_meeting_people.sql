@@ -68,25 +68,10 @@ role_changes as (
 
 roles_then as (
 
-    select
-        meeting_person_id,
-        value as role
-
-    from (
-        select
-            meeting_persons.meeting_person_id,
-            role_changes.value,
-            row_number() over (
-                partition by meeting_persons.meeting_person_id
-                order by role_changes.changed_at desc
-            ) as change_rank
-        from meeting_persons
-        inner join role_changes
-            on
-                meeting_persons.person_id = role_changes.contact_id
-                and meeting_persons.booked_at >= role_changes.changed_at
-    ) as ranked
-    where change_rank = 1
+    {{ kpi_tree.crm_value_as_of(
+        'meeting_persons', 'meeting_person_id', 'person_id', 'booked_at',
+        'role_changes', 'contact_id', 'changed_at', 'value'
+    ) | indent(4) }}
 
 ),
 
@@ -98,7 +83,7 @@ final as (
         meeting_persons.person_ref,
         cast(null as {{ dbt.type_string() }}) as attendance,
         case
-            when roles_then.meeting_person_id is not null then roles_then.role
+            when roles_then.is_known then roles_then.value_then
             else contacts.property_hs_buying_role
         end as role
 

@@ -44,17 +44,6 @@ masters as (
 
 ),
 
-people as (
-
-    select * from {{ ref('hubspot__crm_people') }}
-
-),
-
-journeys as (
-
-    select * from {{ ref('hubspot__crm_journeys') }}
-
-),
 
 meeting_rows as (
 
@@ -76,49 +65,24 @@ meeting_rows as (
 
 ),
 
-journey_people as (
+meeting_contacts as (
 
     select
-        journeys.journey_id,
-        journeys.started_at,
-        people.person_id
+        meeting_rows.meeting_id,
+        meeting_rows.booked_at,
+        engagement_contacts.contact_id
 
-    from journeys
-    inner join people
-        on journeys.person_ref = people.person_ref
+    from meeting_rows
+    inner join engagement_contacts
+        on meeting_rows.meeting_id = engagement_contacts.engagement_id
 
 ),
 
 meeting_journeys as (
 
-    select
-        meeting_id,
-        contact_id,
-        journey_id
-
-    from (
-        select
-            meeting_rows.meeting_id,
-            engagement_contacts.contact_id,
-            journey_people.journey_id,
-            row_number() over (
-                partition by meeting_rows.meeting_id
-                order by
-                    journey_people.started_at desc,
-                    engagement_contacts.contact_id,
-                    journey_people.journey_id desc
-            ) as journey_rank
-        from meeting_rows
-        inner join engagement_contacts
-            on meeting_rows.meeting_id = engagement_contacts.engagement_id
-        inner join people
-            on engagement_contacts.contact_id = people.person_ref
-        inner join journey_people
-            on
-                people.person_id = journey_people.person_id
-                and meeting_rows.booked_at >= journey_people.started_at
-    ) as ranked
-    where journey_rank = 1
+    {{ kpi_tree.crm_journey_before(
+        'hubspot', 'meeting_contacts', 'meeting_id', 'contact_id', 'booked_at', 'started_at'
+    ) | indent(4) }}
 
 ),
 
@@ -161,7 +125,7 @@ final as (
 
     select
         meeting_rows.meeting_id,
-        coalesce(meeting_journeys.contact_id, first_contacts.contact_id) as person_ref,
+        coalesce(meeting_journeys.person_ref, first_contacts.contact_id) as person_ref,
         first_companies.company_id as account_id,
         meeting_journeys.journey_id,
         first_deals.deal_id,

@@ -36,20 +36,7 @@ merged as (
 
 final as (
 
-    select
-        merged.object_type,
-        merged.merged_id as record_id,
-        coalesce(merged_last.master_id, merged_next.master_id, merged.master_id) as master_id
-
-    from merged
-    left join merged as merged_next
-        on
-            merged.object_type = merged_next.object_type
-            and merged.master_id = merged_next.merged_id
-    left join merged as merged_last
-        on
-            merged_next.object_type = merged_last.object_type
-            and merged_next.master_id = merged_last.merged_id
+    {{ kpi_tree.crm_merge_masters('merged') | indent(4) }}
 
 )
 

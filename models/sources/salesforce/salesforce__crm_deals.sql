@@ -43,12 +43,6 @@ masters as (
 
 ),
 
-people as (
-
-    select * from {{ ref('salesforce__crm_people') }}
-
-),
-
 journeys as (
 
     select * from {{ ref('salesforce__crm_journeys') }}
@@ -120,43 +114,11 @@ deal_rows as (
 
 ),
 
-journey_people as (
-
-    select
-        journeys.journey_id,
-        journeys.converted_at,
-        journeys.converted_deal_id,
-        people.person_id
-
-    from journeys
-    inner join people
-        on journeys.person_ref = people.person_ref
-
-),
-
 contact_journeys as (
 
-    select
-        deal_id,
-        journey_id
-
-    from (
-        select
-            deal_rows.deal_id,
-            journey_people.journey_id,
-            row_number() over (
-                partition by deal_rows.deal_id
-                order by journey_people.converted_at desc, journey_people.journey_id desc
-            ) as journey_rank
-        from deal_rows
-        inner join people
-            on deal_rows.person_ref = people.person_ref
-        inner join journey_people
-            on
-                people.person_id = journey_people.person_id
-                and deal_rows.created_at >= journey_people.converted_at
-    ) as ranked
-    where journey_rank = 1
+    {{ kpi_tree.crm_journey_before(
+        'salesforce', 'deal_rows', 'deal_id', 'person_ref', 'created_at', 'converted_at'
+    ) | indent(4) }}
 
 ),
 
@@ -166,7 +128,7 @@ converted_journeys as (
         converted_deal_id as deal_id,
         min(journey_id) as journey_id
 
-    from journey_people
+    from journeys
     where converted_deal_id is not null
     group by 1
 

@@ -107,63 +107,10 @@ role_changes as (
 
 roles_then as (
 
-    select
-        booked_persons.meeting_person_id,
-        max(case when role_changes.created_date <= booked_persons.booked_at then 1 else 0 end)
-            as has_change_before
-
-    from booked_persons
-    inner join role_changes
-        on booked_persons.person_id = role_changes.contact_id
-    group by 1
-
-),
-
-last_change_before as (
-
-    select
-        meeting_person_id,
-        new_value as role
-
-    from (
-        select
-            booked_persons.meeting_person_id,
-            role_changes.new_value,
-            row_number() over (
-                partition by booked_persons.meeting_person_id
-                order by role_changes.created_date desc, role_changes.id desc
-            ) as change_rank
-        from booked_persons
-        inner join role_changes
-            on
-                booked_persons.person_id = role_changes.contact_id
-                and booked_persons.booked_at >= role_changes.created_date
-    ) as ranked
-    where change_rank = 1
-
-),
-
-first_change_after as (
-
-    select
-        meeting_person_id,
-        old_value as role
-
-    from (
-        select
-            booked_persons.meeting_person_id,
-            role_changes.old_value,
-            row_number() over (
-                partition by booked_persons.meeting_person_id
-                order by role_changes.created_date, role_changes.id
-            ) as change_rank
-        from booked_persons
-        inner join role_changes
-            on
-                booked_persons.person_id = role_changes.contact_id
-                and booked_persons.booked_at < role_changes.created_date
-    ) as ranked
-    where change_rank = 1
+    {{ kpi_tree.crm_value_as_of(
+        'booked_persons', 'meeting_person_id', 'person_id', 'booked_at',
+        'role_changes', 'contact_id', 'created_date', 'new_value', old_value='old_value'
+    ) | indent(4) }}
 
 ),
 
@@ -175,18 +122,13 @@ final as (
         booked_persons.person_ref,
         booked_persons.attendance,
         case
-            when roles_then.has_change_before = 1 then last_change_before.role
-            when roles_then.meeting_person_id is not null then first_change_after.role
+            when roles_then.is_known then roles_then.value_then
             else contacts.buying_role__c
         end as role
 
     from booked_persons
     left join roles_then
         on booked_persons.meeting_person_id = roles_then.meeting_person_id
-    left join last_change_before
-        on booked_persons.meeting_person_id = last_change_before.meeting_person_id
-    left join first_change_after
-        on booked_persons.meeting_person_id = first_change_after.meeting_person_id
     left join contacts
         on booked_persons.person_id = contacts.id
 

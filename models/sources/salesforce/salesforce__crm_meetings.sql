@@ -25,17 +25,6 @@ masters as (
 
 ),
 
-people as (
-
-    select * from {{ ref('salesforce__crm_people') }}
-
-),
-
-journeys as (
-
-    select * from {{ ref('salesforce__crm_journeys') }}
-
-),
 
 meeting_events as (
 
@@ -48,43 +37,11 @@ meeting_events as (
 
 ),
 
-journey_people as (
-
-    select
-        journeys.journey_id,
-        journeys.converted_at,
-        people.person_id
-
-    from journeys
-    inner join people
-        on journeys.person_ref = people.person_ref
-    where journeys.converted_at is not null
-
-),
-
 meeting_journeys as (
 
-    select
-        meeting_id,
-        journey_id
-
-    from (
-        select
-            meeting_events.id as meeting_id,
-            journey_people.journey_id,
-            row_number() over (
-                partition by meeting_events.id
-                order by journey_people.converted_at desc, journey_people.journey_id desc
-            ) as journey_rank
-        from meeting_events
-        inner join people
-            on meeting_events.who_id = people.person_ref
-        inner join journey_people
-            on
-                people.person_id = journey_people.person_id
-                and meeting_events.created_date >= journey_people.converted_at
-    ) as ranked
-    where journey_rank = 1
+    {{ kpi_tree.crm_journey_before(
+        'salesforce', 'meeting_events', 'id', 'who_id', 'created_date', 'converted_at'
+    ) | indent(4) }}
 
 ),
 
@@ -106,7 +63,7 @@ final as (
             masters.object_type = 'account'
             and meeting_events.account_id = masters.record_id
     left join meeting_journeys
-        on meeting_events.id = meeting_journeys.meeting_id
+        on meeting_events.id = meeting_journeys.id
     left join opportunities
         on meeting_events.what_id = opportunities.id
 

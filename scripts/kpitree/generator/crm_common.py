@@ -472,3 +472,33 @@ def email_sql(person: str, account: str) -> str:
         f"'p' || lpad(({person})::varchar, 9, '0') || '@acct' "
         f"|| lpad(({account})::varchar, 7, '0') || '.example.com'"
     )
+
+
+# Each deal's stage now: its latest stage row.
+LAST_STAGES = """
+    select *
+    from (
+        select *, row_number() over (
+            partition by deal_number order by entered_us desc, stage_code desc) as recency
+        from crm_stage_rows
+    )
+    where recency = 1
+"""
+
+
+def account_versions(ctx: Context) -> str:
+    """SQL: crm_accounts as a history-mode table holds them: every account's current
+    version, and an older one (is_current false) of 3% of them, changed on changed_us."""
+    changed = (
+        f"{ctx.start_us} + ({ctx.u('a.account_number', name='crm_changed')} * 300)::bigint "
+        f"* {MICROS_PER_DAY}"
+    )
+    return f"""
+        select a.*, {changed} as changed_us, a.draw >= 0.02 and a.draw < 0.05 as has_old,
+            true as is_current
+        from crm_accounts as a
+        union all
+        select a.*, {changed}, true, false
+        from crm_accounts as a
+        where a.draw >= 0.02 and a.draw < 0.05
+    """

@@ -30,6 +30,7 @@ from kpitree.generator.context import Context, sql_literal
 from kpitree.generator.crm_common import (
     DEAL_EXPANSION,
     DEAL_RENEWAL,
+    LAST_STAGES,
     OUTCOME_HELD,
     OUTCOME_NO_SHOW,
     STAGE_CREATED,
@@ -39,6 +40,7 @@ from kpitree.generator.crm_common import (
     STAGE_QUALIFIED,
     STAGE_UNMAPPED,
     STAGE_WON,
+    account_versions,
     email_sql,
 )
 from kpitree.generator.plan import CAMPAIGNS, CHANNELS, MICROS_PER_DAY, MICROS_PER_HOUR
@@ -161,18 +163,8 @@ def tables(ctx: Context) -> dict[str, str]:
 def companies(ctx: Context, synced: str) -> str:
     start = ctx.start_us
     noise = max(2, round(0.01 * ctx.v.accounts))
-    u_changed = ctx.u("a.account_number", name="hs_changed")
-    changed = f"{start} + ({u_changed} * 300)::bigint * {MICROS_PER_DAY}"
     return f"""
-        with versions as (
-            select a.*, {changed} as changed_us, a.draw >= 0.02 and a.draw < 0.05 as has_old,
-                true as is_current
-            from crm_accounts as a
-            union all
-            select a.*, {changed}, true, false
-            from crm_accounts as a
-            where a.draw >= 0.02 and a.draw < 0.05
-        )
+        with versions as ({account_versions(ctx)})
         select
             {hubspot_id("account", "a.account_number")} as id,
             'Company ' || a.account_number as property_name,
@@ -408,18 +400,6 @@ def pipeline_of(deal: str) -> str:
     )
 
 
-def last_stages() -> str:
-    return """
-        select *
-        from (
-            select *, row_number() over (
-                partition by deal_number order by entered_us desc, stage_code desc) as recency
-            from crm_stage_rows
-        )
-        where recency = 1
-    """
-
-
 def deals(ctx: Context, synced: str) -> str:
     deal_type = (
         f"case d.deal_kind when {DEAL_EXPANSION} then 'existingbusiness' "
@@ -453,7 +433,7 @@ def deals(ctx: Context, synced: str) -> str:
                 d.deal_number,
                 d.draw
             from crm_deals as d
-            inner join ({last_stages()}) as s on d.deal_number = s.deal_number
+            inner join ({LAST_STAGES}) as s on d.deal_number = s.deal_number
         )
         select {columns} from rows
         union all

@@ -30,6 +30,7 @@ from kpitree.generator.crm_common import (
     DEAL_EXPANSION,
     DEAL_NEW,
     DEAL_RENEWAL,
+    LAST_STAGES,
     OUTCOME_HELD,
     OUTCOME_NO_SHOW,
     RATES,
@@ -40,6 +41,7 @@ from kpitree.generator.crm_common import (
     STAGE_QUALIFIED,
     STAGE_UNMAPPED,
     STAGE_WON,
+    account_versions,
     email_sql,
 )
 from kpitree.generator.funnel_events import opportunity_id
@@ -180,8 +182,6 @@ def campaigns(synced: str) -> str:
 
 def accounts(ctx: Context, synced: str) -> str:
     start = ctx.start_us
-    u_changed = ctx.u("a.account_number", name="sf_changed")
-    changed = f"{start} + ({u_changed} * 300)::bigint * {MICROS_PER_DAY}"
     noise = max(2, round(0.01 * ctx.v.accounts))
     u_tier = ctx.u("a.account_number", name="sf_tier")
     tier = (
@@ -191,16 +191,7 @@ def accounts(ctx: Context, synced: str) -> str:
     )
     blank_country = f"{ctx.u('a.account_number', name='sf_country_code_only')} < 0.1"
     return f"""
-        with versions as (
-            -- the current version; history mode keeps an older one of 3% of accounts
-            select a.*, {changed} as changed_us, a.draw >= 0.02 and a.draw < 0.05 as has_old,
-                true as is_current
-            from crm_accounts as a
-            union all
-            select a.*, {changed}, true, false
-            from crm_accounts as a
-            where a.draw >= 0.02 and a.draw < 0.05
-        )
+        with versions as ({account_versions(ctx)})
         select
             {account_id(ctx, "a.account_number")} as id,
             'Account ' || a.account_number as name,
@@ -426,18 +417,6 @@ def campaign_members(ctx: Context, synced: str) -> str:
     """
 
 
-def last_stages() -> str:
-    return """
-        select *
-        from (
-            select *, row_number() over (
-                partition by deal_number order by entered_us desc, stage_code desc) as recency
-            from crm_stage_rows
-        )
-        where recency = 1
-    """
-
-
 def opportunities(ctx: Context, synced: str) -> str:
     lead_sources = "[" + ", ".join(f"'{LEAD_SOURCES[c]}'" for c in CHANNELS) + "]"
     record_type = (
@@ -485,7 +464,7 @@ def opportunities(ctx: Context, synced: str) -> str:
                 d.draw,
                 d.created_us
             from crm_deals as d
-            inner join ({last_stages()}) as s on d.deal_number = s.deal_number
+            inner join ({LAST_STAGES}) as s on d.deal_number = s.deal_number
         )
         select {columns} from deals
         union all
