@@ -28,6 +28,7 @@ DEMO_FIXTURES = {"built_engine", "built_engines", "demo_raw_dir"}
 # --no-loadscope-reorder, which keeps this order instead of sorting by test count).
 LONGEST_GROUPS = (
     "demo",
+    "tests_py/test_crm_connectors.py",
     "tests_py/test_incremental_staging.py",
     "tests_py/test_spark.py",
     "tests_py/test_definition_rules.py",

@@ -12,7 +12,8 @@
         if (node.config.meta or {}).get('staging') -%}
         {%- set declaration = kpi_tree.staging_declaration(node.name, node.source_name) -%}
         {%- set model_name = 'base_' ~ node.source_name ~ '__' ~ declaration.entity -%}
-        {%- set relation = source(node.source_name, node.name) -%}
+        {%- set relation = kpi_tree.raw_relation(node.name) if node.source_name == 'marketing'
+            else source(node.source_name, node.name) -%}
         {%- set base = ref(model_name) -%}
         {%- set built = adapter.get_relation(base.database, base.schema, base.identifier) -%}
         {%- set changes = none if built is none else kpi_tree.raw_bucket_changes(

@@ -32,7 +32,9 @@
             staging_source=[source_name, table_name],
         ) }}
     {%- endif -%}
-    {%- set relation = source(source_name, table_name) -%}
+    {#- the relation that feeds the raw table: the source, or a connector's model -#}
+    {%- set relation = kpi_tree.raw_relation(table_name)
+        if source_name == 'marketing' else source(source_name, table_name) -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}

@@ -52,6 +52,9 @@
         'raw_timestamp_time_zone': {'type': 'time_zone'},
         'max_plausible_amount_usd': {'type': 'number', 'minimum': 0},
         'kpi_load_time': {'type': 'timestamp', 'nullable': true, 'default': none},
+        'crm_touch_window_days': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 90},
+        'salesforce_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'hubspot_time_zone': {'type': 'time_zone', 'default': 'UTC'},
     }) }}
 {%- endmacro %}
 

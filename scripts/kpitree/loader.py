@@ -11,6 +11,7 @@ Usage:
     python scripts/load_raw_to_postgres.py                          # every table in data/raw
     python scripts/load_raw_to_postgres.py --input-dir /tmp/raw --schema raw_test --mode append
     python scripts/load_raw_to_postgres.py --tables accounts ad_spend
+    python scripts/load_raw_to_postgres.py --input-dir /tmp/raw --crm salesforce  # -> salesforce
 
 Connection from the environment: KPI_PG_HOST (127.0.0.1), KPI_PG_PORT (5432), KPI_PG_USER
 (kpi), DBT_ENV_SECRET_PG_PASSWORD (kpi), KPI_PG_DATABASE (kpi_tree).
@@ -18,6 +19,10 @@ Connection from the environment: KPI_PG_HOST (127.0.0.1), KPI_PG_PORT (5432), KP
 Without --tables, every raw table (kpitree.raw_tables.RAW_TABLES) that has parquet files under
 the input folder is loaded; tables without files are skipped, so a folder written by an older
 generator (funnel_events, ad_spend, accounts only) still loads.
+
+With --crm, the CRM's tables as `generate_demo_data.py --crm` writes them (DIR/<crm>/<table>/)
+load instead, each folder a table, into --schema (default the CRM's name, where the connector
+reads them: var salesforce_schema, hubspot_schema).
 
 Exit codes: 0 loaded, 1 database error (or a column type with no PostgreSQL mapping), 2 no
 parquet files for a table named with --tables, or for no table at all.
@@ -105,7 +110,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=Path("data/raw"),
         help="folder with one sub-folder of parquet files per table (default data/raw)",
     )
-    parser.add_argument("--schema", default="raw", help="target schema (default raw)")
+    parser.add_argument("--schema", help="target schema (default raw, or the CRM's name)")
     parser.add_argument(
         "--mode",
         choices=("replace", "append"),
@@ -114,6 +119,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "replace: empty the tables (recreated when their columns changed) and load; "
             "append: insert, creating missing tables"
         ),
+    )
+    parser.add_argument(
+        "--crm",
+        help="load a CRM's tables instead: every table folder under INPUT_DIR/<crm>/ (as "
+        "generate_demo_data.py --crm writes them) into --schema (default: the CRM's name)",
     )
     parser.add_argument(
         "--tables",
@@ -267,6 +277,21 @@ def load(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.crm:
+        args.input_dir = args.input_dir / args.crm
+        args.schema = args.schema or args.crm
+        if args.tables is not None:
+            print("error: --tables and --crm do not go together", file=sys.stderr)
+            return 2
+        args.tables = (
+            sorted(
+                folder.name
+                for folder in args.input_dir.glob("*")
+                if parquet_files(args.input_dir, folder.name)
+            )
+            or None
+        )
+    args.schema = args.schema or "raw"
     if args.tables is None:
         tables = [t for t in TABLES if parquet_files(args.input_dir, t)]
         missing = [] if tables else ["any raw table"]

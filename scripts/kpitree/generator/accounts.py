@@ -26,7 +26,7 @@ from kpitree.generator.plan import (
     pool_segment_sizes,
 )
 from kpitree.generator.randomness import pick
-from kpitree.generator.tables import RawTable, id_sql, lookup, missing, unknown, width
+from kpitree.generator.tables import RawTable, lookup, missing, record_id, unknown, width
 
 UNKNOWN_SEGMENTS: tuple[str, ...] = ("corporate", "startup")
 
@@ -36,7 +36,7 @@ def account_width(ctx: Context) -> int:
 
 
 def account_id(ctx: Context, column: str) -> str:
-    return id_sql("acc", column, account_width(ctx))
+    return record_id(ctx, "account", column, "acc", account_width(ctx))
 
 
 def contact_width(ctx: Context) -> int:
@@ -44,7 +44,7 @@ def contact_width(ctx: Context) -> int:
 
 
 def contact_id(ctx: Context, column: str) -> str:
-    return id_sql("ctc", column, contact_width(ctx))
+    return record_id(ctx, "contact", column, "ctc", contact_width(ctx))
 
 
 def account_step(accounts: int) -> int:

@@ -28,6 +28,7 @@ from kpitree.generator import (
     accounts,
     ad_spend,
     bad_rows,
+    crm_writers,
     customers,
     engagement,
     entries,
@@ -38,6 +39,7 @@ from kpitree.generator import (
     touches,
 )
 from kpitree.generator.context import Context, Options, sql_literal
+from kpitree.generator.crm_common import CRMS
 from kpitree.generator.plan import DEFAULT_END, DEFAULT_START, plan_volumes
 from kpitree.generator.report import report_from_files
 from kpitree.generator.tables import RawTable, write
@@ -91,6 +93,14 @@ def parse_args(argv: list[str] | None) -> Options:
         help="DuckDB's memory limit, e.g. 8GB; past it the tables spill to a temporary folder "
         "(TMPDIR) (default: DuckDB's, 80%% of the machine's memory)",
     )
+    parser.add_argument(
+        "--crm",
+        choices=("contract", *CRMS),
+        default="contract",
+        help="also write the business as this CRM's tables, as a managed connector lands "
+        'them, in DIR/<crm>/<table>/ (docs/raw_data.md, "The CRM tables"); every id in the '
+        "contract tables is then the CRM's (default contract: the contract tables only)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     if args.events < 1000:
@@ -113,6 +123,7 @@ def parse_args(argv: list[str] | None) -> Options:
         quiet=args.quiet,
         threads=args.threads,
         memory_limit=args.memory_limit,
+        crm=args.crm,
     )
 
 
@@ -159,10 +170,13 @@ def generate(options: Options) -> dict[str, Any]:
                 con.execute(f"set memory_limit = {sql_literal(options.memory_limit)}")
             ctx = Context(con, options, plan_volumes(options.events))
             tables = build(ctx)
+            crm_tables = crm_writers.write(ctx)
             for table in tables:
                 bad_rows.inject(ctx, table)
             paths = {table.name: write(ctx, table) for table in tables}
             report = report_from_files(con, options, tables, paths)
+            if crm_tables:
+                report["crm"] = crm_tables
         finally:
             con.close()
     report_path = options.output_dir / "generation_report.json"

@@ -39,6 +39,8 @@ class Options:
     quiet: bool
     threads: int | None = None
     memory_limit: str | None = None
+    # the CRM whose tables hold the business (crm_common.py), or "contract"
+    crm: str = "contract"
 
 
 def sql_literal(text: str) -> str:

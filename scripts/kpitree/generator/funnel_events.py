@@ -44,6 +44,7 @@ from kpitree.generator.tables import (
     landed_table,
     lookup,
     not_in,
+    record_id,
     width,
 )
 
@@ -81,7 +82,7 @@ def event_width(ctx: Context) -> int:
 
 
 def opportunity_id(ctx: Context, column: str) -> str:
-    return id_sql("opp", column, width(ctx.o.events, 8))
+    return record_id(ctx, "opportunity", column, "opp", width(ctx.o.events, 8))
 
 
 # -- inbound sessions and demo requests -------------------------------------------------------

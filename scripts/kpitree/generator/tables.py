@@ -77,6 +77,54 @@ def id_sql(prefix: str, column: str, width: int) -> str:
     return f"'{prefix}_' || lpad(({column})::varchar, {width}, '0')"
 
 
+# Record ids as each CRM writes them (--crm): Salesforce's 18 characters, a key prefix per
+# object type; HubSpot's numbers, an offset per object type. The contract's own ids otherwise.
+SALESFORCE_PREFIXES: dict[str, str] = {
+    "account": "001",
+    "contact": "003",
+    "opportunity": "006",
+    "lead": "00Q",
+    "event": "00U",
+    "event_relation": "0RE",
+    "campaign": "701",
+    "campaign_member": "00v",
+    "opportunity_history": "008",
+    "opportunity_field_history": "00O",
+    "opportunity_contact_role": "00K",
+    "contact_history": "017",
+    "record_type": "012",
+    "dated_conversion_rate": "04w",
+    "currency_type": "02N",
+}
+HUBSPOT_OFFSETS: dict[str, int] = {
+    "account": 5_000_000_000,
+    "contact": 100_000_000,
+    "opportunity": 9_000_000_000,
+    "engagement": 30_000_000_000,
+    "form_submission": 0,
+}
+
+
+def salesforce_id(kind: str, column: str) -> str:
+    """SQL formatting a number as a Salesforce id of an object type (null stays null)."""
+    return f"'{SALESFORCE_PREFIXES[kind]}KT' || lpad(({column})::varchar, 10, '0') || 'AAA'"
+
+
+def hubspot_id(kind: str, column: str) -> str:
+    """SQL: a number as a HubSpot record id of an object type (a bigint; null stays null)."""
+    return f"(({column}) + {HUBSPOT_OFFSETS[kind]})::bigint"
+
+
+def record_id(ctx: Context, kind: str, column: str, prefix: str, minimum_width: int) -> str:
+    """SQL formatting a record's number as its id in the raw tables: the CRM's id of the
+    record when --crm names one (as text), else the contract's prefix_000123."""
+    if ctx.o.crm == "salesforce":
+        return salesforce_id(kind, column)
+    if ctx.o.crm == "hubspot":
+        return f"{hubspot_id(kind, column)}::varchar"
+    return id_sql(prefix, column, minimum_width)
+
+
 def width(largest: int, minimum: int) -> int:
     return max(minimum, len(str(largest)))
 

@@ -1,0 +1,3 @@
+{#- How HubSpot people found their accounts: per kind of record and rule, the count and its
+    share. -#}
+{{ kpi_tree.crm_identity_match_rates('hubspot') }}

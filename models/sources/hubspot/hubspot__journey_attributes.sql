@@ -1,0 +1,3 @@
+{#- HubSpot journeys with person, account, motion and channel resolved through the seeds. -#}
+{{ config(materialized="table") }}
+{{ kpi_tree.crm_journey_attributes('hubspot') }}

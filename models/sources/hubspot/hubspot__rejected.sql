@@ -1,0 +1,2 @@
+{#- The HubSpot records that did not become contract rows, and why. -#}
+{{ kpi_tree.crm_rejected('hubspot') }}

@@ -1,0 +1,7 @@
+{#- The version log of the contract's touches from HubSpot (macros/sources/crm_outputs.sql). -#}
+{{ config(
+    materialized=kpi_tree.incremental_unless_spark(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+) }}
+{{ kpi_tree.crm_versions('hubspot', 'touches', 'touch_id') }}

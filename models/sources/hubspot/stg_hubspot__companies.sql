@@ -1,0 +1,4 @@
+{#- HubSpot `company` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ config(enabled=kpi_tree.crm_landed('hubspot')) }}
+{{ kpi_tree.connector_rows('hubspot', 'company') }}

@@ -1,0 +1,3 @@
+{#- HubSpot `contact_property_history` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('hubspot', 'contact_property_history') }}

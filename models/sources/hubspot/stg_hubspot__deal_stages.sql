@@ -1,0 +1,3 @@
+{#- HubSpot `deal_stage` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('hubspot', 'deal_stage') }}

@@ -1,0 +1,3 @@
+{#- HubSpot `engagement` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('hubspot', 'engagement') }}

@@ -1,0 +1,3 @@
+{#- Every Salesforce campaign response a deal claims as a touch, or why not. -#}
+{{ config(materialized="table") }}
+{{ kpi_tree.crm_touches_classified('salesforce') }}

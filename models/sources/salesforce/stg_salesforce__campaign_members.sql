@@ -1,0 +1,3 @@
+{#- Salesforce `campaign_member` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'campaign_member') }}

@@ -1,0 +1,3 @@
+{#- Salesforce `contact_history` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'contact_history') }}

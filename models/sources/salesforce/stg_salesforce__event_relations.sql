@@ -1,0 +1,3 @@
+{#- Salesforce `event_relation` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'event_relation') }}

@@ -1,0 +1,3 @@
+{#- Salesforce `opportunity_contact_role` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'opportunity_contact_role') }}

@@ -1,0 +1,3 @@
+{#- Salesforce `opportunity_field_history` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('salesforce', 'opportunity_field_history') }}

@@ -1,0 +1,420 @@
+"""The CRM connectors' round trip (docs/connectors.md), on DuckDB and PostgreSQL.
+
+`generate_demo_data.py --crm <crm>` writes the demo business twice in one folder: as the
+raw contract (with the CRM's ids) and as the CRM's own tables, the way a managed connector
+lands them (DIR/<crm>/), with deleted, merged and history-mode records, non-USD
+opportunities, fiscal years from February and values no seed maps planted among them. Per
+engine, the contract tables are built once through the contract (the reference) and once
+through each connector (var crm_connector, Salesforce's with HubSpot landed beside it);
+every tree (every node, period and drill-down of the small trees, every column of kpi_tree)
+must give the same numbers. What the CRMs cannot carry differs outside the trees only, within
+documented bounds: touches (a campaign response names no opportunity, so an opportunity takes
+the responses of its account's people from its journey's start to its creation: first-touch
+attribution is exact, the others move by at most 5 points a channel). The connector must
+quarantine exactly what was planted, its warn test must name the unmapped values, both
+CRMs' people must match by email, and a CRM record updated, or deleted, after staging must
+come through an incremental run as a re-sent row, or be reported.
+
+Cost (20k events, the small trees, 2 cores shared with other work): per engine 110 s to 250 s
+for the three builds (the reference without data tests, then each connector's `dbt build`),
+about 20 s per incremental run; the generator 3 s per CRM. About 8 minutes for the module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from harness import SCRIPTS_DIR, SMALL_TREES, Engine, environment, load_script, make_engine
+
+EVENTS = 20_000
+CRMS = ("salesforce", "hubspot")
+# Planted records the report counts that are no rejection (filtered, or converted).
+NOT_REJECTED = ("deleted_records", "merged_records", "history_mode_versions",
+                "non_usd_opportunities")  # fmt: skip
+ENGINES = ("duckdb", "postgres")
+# The trees' columns that identify a row, and those no connector may change.
+TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown", "breakdown_value")
+
+
+def generate(crm: str, folder: Path) -> dict[str, Any]:
+    subprocess.run(
+        [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", str(EVENTS),
+         "--crm", crm, "--output-dir", str(folder), "--quiet"],
+        check=True,
+    )  # fmt: skip
+    return dict(json.loads((folder / "generation_report.json").read_text()))
+
+
+@dataclass
+class Builds:
+    """One engine's builds: the reference through the contract, and one per CRM."""
+
+    engine: str
+    contract: Engine
+    crm: dict[str, Engine] = field(default_factory=dict)
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw: dict[str, Path] = field(default_factory=dict)
+
+
+def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
+    """The build's vars: the connector, the other CRM landed beside it (Salesforce's build:
+    its people are matched with HubSpot's), and on PostgreSQL the schemas they are in."""
+    also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
+    settings: dict[str, Any] = {"crm_connector": crm, "crm_also_landed": also, **SMALL_TREES}
+    if engine.name == "postgres":
+        for landed in (crm, *also):
+            settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
+    return settings
+
+
+def load_crm(engine: Engine, crm: str, raw_dir: Path) -> None:
+    """Point the connector at the CRM's tables: a parquet folder (DuckDB) or a schema."""
+    engine.env[f"KPI_{crm.upper()}_DIR"] = str(raw_dir / crm)
+    if engine.name == "postgres":
+        schema = engine.env[f"KPI_{crm.upper()}_SCHEMA"] = f"{engine.schema}_crm_{crm}"
+        loader = load_script("load_raw_to_postgres")
+        with environment(engine.env):
+            code = loader.main(["--input-dir", str(raw_dir), "--crm", crm, "--schema", schema])
+        assert code == 0, f"loading the {crm} tables failed"
+
+
+@pytest.fixture(scope="module")
+def crm_raw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
+    generated = {}
+    for crm in CRMS:
+        folder = tmp_path_factory.mktemp(f"raw-{crm}")
+        generated[crm] = (folder, generate(crm, folder))
+    return generated
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def builds(
+    request: pytest.FixtureRequest,
+    crm_raw: dict[str, tuple[Path, dict[str, Any]]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Builds]:
+    name = request.param
+    reference_raw = crm_raw[CRMS[0]][0]
+    contract = make_engine(name, tmp_path_factory.mktemp(f"contract-{name}"))
+    built = Builds(engine=name, contract=contract)
+    try:
+        contract.load_raw(reference_raw)
+        contract.dbt(
+            ["build", "--exclude", "resource_type:test", "resource_type:unit_test",
+             "--vars", json.dumps(SMALL_TREES)]
+        )  # fmt: skip
+        for crm, (raw_dir, report) in crm_raw.items():
+            engine = make_engine(name, tmp_path_factory.mktemp(f"{crm}-{name}"))
+            built.crm[crm] = engine
+            built.reports[crm] = report
+            built.raw[crm] = raw_dir
+            if raw_dir == reference_raw and name == "postgres":
+                # the contract tables are loaded already: read them where they are
+                engine.env["KPI_RAW_SCHEMA"] = contract.env["KPI_RAW_SCHEMA"]
+                engine.env["KPI_RAW_DIR"] = str(raw_dir)
+            else:
+                engine.load_raw(raw_dir)
+            load_crm(engine, crm, raw_dir)
+            if crm == "salesforce" and "hubspot" in crm_raw:
+                load_crm(engine, "hubspot", crm_raw["hubspot"][0])
+            engine.dbt(["build", "--vars", json.dumps(crm_vars(crm, engine))])
+        yield built
+    finally:
+        for engine in [contract, *built.crm.values()]:
+            engine.drop_schemas()
+
+
+def rows_by_key(
+    engine: Engine, model: str, key: tuple[str, ...]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    columns = [
+        row[0]
+        for row in engine.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{engine.schema}_marts' and table_name = '{model}' "
+            "order by ordinal_position"
+        )
+    ]
+    rows = engine.query(f"select {', '.join(columns)} from {engine.relation('marts', model)}")
+    keyed = {}
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        keyed[tuple(record[k] for k in key)] = record
+    return keyed
+
+
+def same_value(a: Any, b: Any, tolerance: float = 1e-9) -> bool:
+    """Equal, floats within 1e-9 (relative, or absolute near zero: sums add in another
+    order on another engine plan)."""
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=tolerance, abs_tol=tolerance)
+    return bool(a == b)
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_every_tree_agrees_with_the_contract(builds: Builds, crm: str) -> None:
+    reference = rows_by_key(builds.contract, "kpi_tree", TREE_KEY)
+    through_crm = rows_by_key(builds.crm[crm], "kpi_tree", TREE_KEY)
+    assert len(reference) > 10_000
+    assert reference.keys() == through_crm.keys()
+    trees = {key[0] for key in reference}
+    assert trees >= {"cross_motion", "inbound", "abm", "partner", "product_led", "revenue"}
+    differing = [
+        (key, column, row[column], through_crm[key][column])
+        for key, row in reference.items()
+        for column in row
+        if not same_value(row[column], through_crm[key][column])
+    ]
+    assert differing == [], f"{len(differing)} values differ, e.g. {differing[:5]}"
+    # the demo's numbers, not an empty tree: pipeline was created in every month
+    pipeline = [
+        row["actual"]
+        for key, row in through_crm.items()
+        if key[:2] == ("cross_motion", "pipeline_created")
+        and key[3] == "month"
+        and key[5] == "total"
+        and row["actual"] is not None
+    ]
+    assert len(pipeline) >= 20 and sum(1 for value in pipeline if value > 0) >= 18
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_first_touch_attribution_is_exact_and_the_others_within_bounds(
+    builds: Builds, crm: str
+) -> None:
+    key = ("motion", "grain", "period_start", "channel")
+    reference = rows_by_key(builds.contract, "kpi_channel_attribution", key)
+    through_crm = rows_by_key(builds.crm[crm], "kpi_channel_attribution", key)
+    exact = ("tree_pipeline_usd", "tree_opportunities", "first_touch_pipeline_usd",
+             "first_touch_opportunities")  # fmt: skip
+    for row_key in reference.keys() | through_crm.keys():
+        left, right = reference.get(row_key, {}), through_crm.get(row_key, {})
+        for column in exact:
+            assert same_value(left.get(column) or 0.0, right.get(column) or 0.0), (row_key, column)
+    # last touch and even influence: an opportunity may take a response of another journey
+    # of its account; over the whole range the channels' shares move by at most 5 points
+    for model in ("last_touch_pipeline_usd", "even_influence_pipeline_usd"):
+        for rows in (reference, through_crm):
+            total = sum(r[model] or 0.0 for k, r in rows.items() if k[1] == "quarter")
+            assert total > 0
+        shares = []
+        for rows in (reference, through_crm):
+            quarters = [r for k, r in rows.items() if k[1] == "quarter"]
+            total = sum(r[model] or 0.0 for r in quarters)
+            by_channel: dict[str, float] = {}
+            for r in quarters:
+                by_channel[r["channel"]] = by_channel.get(r["channel"], 0.0) + (r[model] or 0.0)
+            shares.append({c: v / total for c, v in by_channel.items()})
+        for channel in shares[0].keys() | shares[1].keys():
+            assert abs(shares[0].get(channel, 0.0) - shares[1].get(channel, 0.0)) <= 0.05, (
+                model, channel)  # fmt: skip
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_the_connector_quarantines_what_was_planted(builds: Builds, crm: str) -> None:
+    engine = builds.crm[crm]
+    planted = builds.reports[crm]["crm"]["planted"]
+    rejected = dict(
+        engine.query(
+            "select rejection_reason, count(*) "
+            f"from {engine.relation('sources', crm + '__rejected')} group by 1"
+        )
+    )
+    reasons = [reason for reason in planted if reason not in NOT_REJECTED]
+    assert set(reasons) >= {
+        "unmapped_stage", "unmapped_opportunity_type", "unmapped_country",
+        "unmapped_employee_count", "excluded_expansion", "excluded_renewal",
+    }  # fmt: skip
+    for reason in reasons:
+        assert planted[reason] > 0, reason
+        assert rejected.get(reason, 0) == planted[reason], reason
+    # nothing else is rejected: no account, currency or meeting left unmatched
+    assert set(rejected) <= set(planted), set(rejected) - set(planted)
+    assert planted["deleted_records"] > 0 and planted["merged_records"] > 0
+    assert planted["history_mode_versions"] > 0 and planted["non_usd_opportunities"] > 0
+    # the warn test lists the unmapped values with their rows, and says them in the log
+    result = engine.dbt(
+        ["test", "--select", f"{crm}__unmapped_values", "--vars", json.dumps(crm_vars(crm, engine))]
+    )
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("crm_values_are_mapped")]
+    assert warned == [("warn", 5)]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    rows = planted["unmapped_stage"]
+    assert f"{crm}: 1 stage value is not mapped: Legal Review ({rows} rows)" in log
+    for reason in reasons:
+        if reason.startswith("unmapped_"):
+            field = reason.removeprefix("unmapped_").replace("_", " ")
+            assert f"{crm}: 1 {field} value is not mapped: " in log, field
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_identities_are_found_by_crm_id_then_email_domain(builds: Builds, crm: str) -> None:
+    engine = builds.crm[crm]
+    rates = {
+        (kind, rule): (count, share)
+        for kind, rule, count, share in engine.query(
+            "select record_kind, match_rule, person_refs, share_of_kind "
+            f"from {engine.relation('sources', crm + '__identity_match_rates')}"
+        )
+    }
+    # people sales worked have their account; the others (Salesforce's unconverted leads,
+    # HubSpot's contacts without a company) find it by email domain; merged-away records
+    # find their master's; nobody is left unmatched
+    assert rates[("contact", "crm_id")][0] > 0
+    assert sum(count for (_, rule), (count, _) in rates.items() if rule == "email_domain") > 0
+    assert {kind for kind, _ in rates} >= {"contact", "merged_contact"}
+    assert all(rule in ("crm_id", "email_domain") for _, rule in rates)
+
+
+def test_people_are_matched_across_crms_by_email(builds: Builds) -> None:
+    """Salesforce's build, with HubSpot landed beside it: every email either CRM knows is one
+    row, matched where both know it."""
+    engine = builds.crm["salesforce"]
+    sources = f"{engine.schema}_sources"
+
+    def emails(query: str) -> set[str]:
+        return {row[0] for row in engine.query(query) if row[0]}
+
+    salesforce = emails(
+        f"select lower(trim(email)) from {sources}.stg_salesforce__contacts union all "
+        f"select lower(trim(email)) from {sources}.stg_salesforce__leads"
+    )
+    hubspot = emails(f"select lower(trim(property_email)) from {sources}.stg_hubspot__contacts")
+    rates = dict(
+        engine.query(
+            f"select match_rule, people from {sources}.crm__people_across_crms_match_rates"
+        )
+    )
+    assert rates == {
+        "both": len(salesforce & hubspot),
+        "salesforce_only": len(salesforce - hubspot),
+        "hubspot_only": len(hubspot - salesforce),
+    }
+    # the same business: nearly everyone is in both (each CRM's planted strangers are not)
+    assert rates["both"] > 20 * (rates["salesforce_only"] + rates["hubspot_only"])
+    # and each CRM found the same person's account (compared by the account's number)
+    accounts = engine.query(
+        "select salesforce_account_id, hubspot_account_id "
+        f"from {sources}.crm__people_across_crms where match_rule = 'both'"
+    )
+    assert accounts
+    assert all(int(s[5:15]) + 5_000_000_000 == int(h) for s, h in accounts if s and h), accounts[:5]
+
+
+def change_crm_table(engine: Engine, crm: str, table: str, changes: str, where: str) -> None:
+    """Update landed CRM rows in place, as a connector's sync does: an UPDATE of the schema
+    (PostgreSQL) or a rewrite of the table's parquet folder (DuckDB, a copy of it)."""
+    if engine.name == "postgres":
+        schema = engine.env[f"KPI_{crm.upper()}_SCHEMA"]
+        engine.execute(f"update {schema}.{table} set {changes} where {where}")
+        return
+    folder = Path(engine.env[f"KPI_{crm.upper()}_DIR"])
+    if not folder.name.endswith("-synced"):
+        copy = engine.workdir / f"{crm}-synced"
+        shutil.copytree(folder, copy)
+        engine.env[f"KPI_{crm.upper()}_DIR"] = str(copy)
+        folder = copy
+    path = folder / table / "part-0000.parquet"
+    assignments = dict(part.split(" = ", 1) for part in changes.split(", "))
+    replace = ", ".join(
+        f"case when {where} then {value} else {column} end as {column}"
+        for column, value in assignments.items()
+    )
+    with duckdb.connect() as connection:
+        connection.execute("set timezone = 'UTC'")
+        connection.execute(
+            f"create table changed as select * replace ({replace}) from read_parquet('{path}')"
+        )
+        connection.execute(f"copy changed to '{path}' (format parquet)")
+
+
+def correct_and_delete(engine: Engine, crm: str, won_id: str, lost_id: str) -> None:
+    """As a sales team does in the CRM: the won deal's amount corrected upwards by 1000 at
+    its close (its history row and the record), the lost one deleted."""
+    if crm == "salesforce":
+        won = f"lower(id) = '{won_id}'"
+        change_crm_table(engine, crm, "opportunity", "amount = amount + 1000", won)
+        change_crm_table(
+            engine, crm, "opportunity_history", "amount = amount + 1000",
+            f"lower(opportunity_id) = '{won_id}' and stage_name = 'Closed Won'",
+        )  # fmt: skip
+        change_crm_table(
+            engine, crm, "opportunity", "is_deleted = true", f"lower(id) = '{lost_id}'"
+        )
+        return
+    won = f"deal_id = '{won_id}'"
+    change_crm_table(engine, crm, "deal", "property_amount = property_amount + 1000", won)
+    history = (
+        f"{engine.env['KPI_HUBSPOT_SCHEMA']}.deal_property_history"
+        if engine.name == "postgres"
+        else f"read_parquet('{engine.env['KPI_HUBSPOT_DIR']}/deal_property_history/*.parquet')"
+    )
+    change_crm_table(
+        engine, crm, "deal_property_history",
+        "value = cast(cast(value as double precision) + 1000 as varchar)",
+        f"{won} and name = 'amount' and timestamp = "
+        f"(select max(timestamp) from {history} where {won} and name = 'amount')",
+    )  # fmt: skip
+    change_crm_table(engine, crm, "deal", "is_deleted = true", f"deal_id = '{lost_id}'")
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_a_crm_record_changed_after_staging_arrives_as_a_resent_row(
+    builds: Builds, crm: str
+) -> None:
+    """Last in the module: it changes the CRM's tables and rebuilds incrementally."""
+    engine = builds.crm[crm]
+    stg = engine.relation("staging", "stg_marketing__funnel_events")
+    deals = engine.relation("sources", crm + "__deal_attributes")
+    won_id, won_amount = engine.query(
+        f"select e.opportunity_id, e.amount_usd from {stg} as e "
+        f"inner join {deals} as d on e.opportunity_id = lower(d.deal_id) "
+        "where e.event_type = 'closed_won' and d.units_per_usd = 1 "
+        "order by e.amount_usd desc limit 1"
+    )[0]
+    lost_id = engine.query(
+        f"select opportunity_id from {stg} where event_type = 'closed_lost' "
+        "order by opportunity_id limit 1"
+    )[0][0]
+    correct_and_delete(engine, crm, won_id, lost_id)
+    # an incremental run of the connector and of funnel events' staging (their tests with
+    # them: the reconciliation with raw included)
+    result = engine.dbt(
+        ["build", "--select", "path:models/sources", "+stg_marketing__funnel_events",
+         "--indirect-selection", "cautious", "--vars", json.dumps(crm_vars(crm, engine))]
+    )  # fmt: skip
+    reconciled = [
+        str(r.status)
+        for r in result.result.results
+        if str(r.node.name) == "assert_funnel_events_reconcile_with_raw"
+    ]
+    assert reconciled == ["pass"]
+    rows = engine.query(
+        f"select amount_usd, version_count from {stg} "
+        f"where opportunity_id = '{won_id}' and event_type = 'closed_won'"
+    )
+    assert len(rows) == 1
+    assert math.isclose(float(rows[0][0]), float(won_amount) + 1000, rel_tol=1e-9)
+    assert rows[0][1] == 2  # the first version and the re-sent one
+    # the deleted opportunity's events stay staged until a full refresh, and say so
+    statuses = {
+        str(r.node.name): (str(r.status), r.failures)
+        for r in result.result.results
+        if str(r.node.name).startswith("crm_versions_still_in_crm_" + crm + "__funnel_events")
+    }
+    assert list(statuses.values()) == [("warn", 3)]  # created, qualified, closed
