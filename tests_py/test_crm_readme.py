@@ -1,5 +1,5 @@
-"""docs/connectors.md ("Bring your own data"), followed literally: the worked example's commands run as
-they are written, in a copy of the project, from an empty folder to the first tree.
+"""docs/connectors.md ("Bring your own data"), followed literally: the worked example's
+commands run as they are written, in a copy of the project, from an empty folder to the first tree.
 
 Cost (2 cores): the generator 3 s, one `dbt build` of 20k events through the Salesforce
 connector (about 70 s), `dbt show` and the export (about 20 s).

@@ -23,12 +23,12 @@ INJECTED_AMOUNT = "1 then null end, (select 42) as injected_col, case when true"
 HOSTILE = [
     # numbers
     pytest.param("max_plausible_amount_usd", INJECTED_AMOUNT, id="number-sql"),
-    pytest.param("staging_lookback_hours", "72; drop table kpi_tree", id="number-statement"),
+    pytest.param("crm_touch_window_days", "90; drop table kpi_tree", id="number-statement"),
     pytest.param("kpi_status_tolerance", [0.05], id="number-list"),
     pytest.param("kpi_identity_tolerance", True, id="number-boolean"),
     pytest.param("kpi_trend_flat_band", float("nan"), id="number-nan"),
     pytest.param("kpi_target_cascade_tolerance", -1, id="number-below-minimum"),
-    pytest.param("incremental_days_listed_at_most", 1.5, id="number-not-whole"),
+    pytest.param("crm_touch_window_days", 1.5, id="number-not-whole"),
     pytest.param("kpi_identity_tolerance", "1e-6 or true", id="number-text-tail"),
     # dates and times
     pytest.param("kpi_calendar_start", "2025-01-01' as date) union select 1 --", id="date-sql"),
@@ -38,6 +38,7 @@ HOSTILE = [
     pytest.param("kpi_load_time", "2026-13-01 00:00:00", id="timestamp-month-13"),
     pytest.param("raw_timestamp_time_zone", "UTC' || current_user || '", id="time-zone-sql"),
     pytest.param("raw_timestamp_time_zone", "Mars/Olympus_Mons", id="time-zone-unknown"),
+    pytest.param("salesforce_time_zone", "UTC') --", id="connector-time-zone-sql"),
     # names and choices
     pytest.param("kpi_tree_attribution_model", "first_touch'--", id="name-quote"),
     pytest.param("kpi_tree_attribution_model", "linear", id="name-not-a-choice"),
