@@ -163,9 +163,11 @@ def test_hostile_text_builds_and_is_stored_verbatim(engine_name: str, tmp_path: 
             "where tree_id = 'inbound' and node_id = 'pipeline_created'"
         )
         assert definition == [(HOSTILE_LABEL, HOSTILE_DESCRIPTION, HOSTILE_OWNER)]
+        # Breaches are per tree node: the cross-motion tree's pipeline nodes carry their own
+        # owners (Head of ABM, ...); the inbound tree's root is the metric's own owner.
         actions = engine.query(
             f"select distinct action, owner from {engine.relation('marts', 'kpi_breaches')} "
-            "where threshold_id = 'pipeline_behind'"
+            "where threshold_id = 'pipeline_behind' and tree_id = 'inbound'"
         )
         assert actions == [(HOSTILE_ACTION, HOSTILE_OWNER)]
         tree_rows = engine.query(f"select count(*) from {engine.relation('marts', 'kpi_tree')}")
