@@ -33,6 +33,18 @@ def daily_run(state: Path, target: Path) -> list[str]:
     return [sys.executable, script, "--state", str(state), "--target-path", str(target)]
 
 
+def staged_funnel_events(database: Path) -> int:
+    """The funnel events staged and not retracted in a build's DuckDB file."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        row = connection.execute(
+            "select count(*) from kpi_staging.base_marketing__funnel_events "
+            "where retracted_at is null and raw_row_hash is not null"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     report: dict[str, Any] = {"events": args.events, "seed": args.seed, "cpus": os.cpu_count()}
     report["load_average_at_start"] = os.getloadavg()
@@ -94,8 +106,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     plain_env = {**env, "KPI_DUCKDB_PATH": str(plain_database)}
     for step in ("incremental_day", "nothing_new"):
         plain_target = workdir / f"target-{step}-plain"
-        record(report, f"{step}_plain_build", timed(dbt(["build"], plain_env, plain_target), env))
+        plain_build = timed(dbt(["build"], plain_env, plain_target), plain_env)
+        record(report, f"{step}_plain_build", plain_build)
         report[f"{step}_plain_build_slowest"] = slowest_nodes(plain_target / "run_results.json")
+    # both runs must have staged the same rows, or they did not measure the same work
+    staged = {str(path): staged_funnel_events(path) for path in (database, plain_database)}
+    if len(set(staged.values())) != 1:
+        raise RuntimeError(f"the scheduled run and the plain build staged different rows: {staged}")
+    report["staged_funnel_events"] = staged[str(database)]
     incremental_target = workdir / "target-incremental_day-scheduled"
     seconds, cpu_seconds, views, rows = read_metric_views(database)
     report.update({"read_views_seconds": seconds, "read_views_cpu_seconds": cpu_seconds})
