@@ -231,3 +231,26 @@
 {% macro spark__comment_on_view(relation, text) -%}
     alter view {{ relation }} set tblproperties ('comment' = {{ kpi_tree.quote_string(text) }})
 {%- endmacro %}
+
+
+{% macro correlation(x, y) -%}
+    {{ return(adapter.dispatch('correlation', 'kpi_tree')(x, y)) }}
+{%- endmacro %}
+
+{#- Pearson's correlation of two columns (an aggregate), null when either does
+    not vary: the SQL standard's corr (PostgreSQL) already is. -#}
+{% macro default__correlation(x, y) -%}
+    corr({{ x }}, {{ y }})
+{%- endmacro %}
+
+{#- DuckDB's corr is NaN when a column does not vary: null instead. -#}
+{% macro duckdb__correlation(x, y) -%}
+    case
+        when var_samp({{ x }}) > 0 and var_samp({{ y }}) > 0
+            then corr({{ x }}, {{ y }})
+    end
+{%- endmacro %}
+
+{% macro spark__correlation(x, y) -%}
+    {{ return(kpi_tree.duckdb__correlation(x, y)) }}
+{%- endmacro %}

@@ -17,8 +17,9 @@
     {{ return({
         'tree': ['label', 'owner', 'scope', 'root', 'north_star', 'description', 'nodes'],
         'tree_required': ['label', 'owner', 'scope', 'root', 'nodes'],
-        'node': ['parent', 'role', 'combine', 'metric', 'motion', 'subtree'],
+        'node': ['parent', 'role', 'combine', 'metric', 'motion', 'subtree', 'expected_sign'],
         'role': ['driver', 'diagnostic'],
+        'expected_sign': ['positive', 'negative'],
         'combine': ['product', 'sum'],
         'all_motions': 'all',
     }) }}
@@ -29,8 +30,8 @@
     {#-
         [tree] from var('kpi_trees'), normalised: each tree {tree_id, label, owner,
         scope (list), root, north_star, description, keys (as written), nodes:
-        [{node_id, metric_id, parent, role, combine, motion, subtree, keys,
-        declaration_order}]}. Tolerates any shape (a rule reports what is wrong).
+        [{node_id, metric_id, parent, role, combine, motion, subtree,
+        expected_sign, keys, declaration_order}]}. Tolerates any shape (a rule reports what is wrong).
         Works at parse time (vars only).
     -#}
     {%- set raw_trees = var('kpi_trees', {}) -%}
@@ -53,6 +54,8 @@
                 'combine': node.get('combine'),
                 'motion': node.get('motion') | string if node.get('motion') is not none else none,
                 'subtree': node.get('subtree'),
+                'expected_sign': node.get('expected_sign') | string
+                    if node.get('expected_sign') is not none else none,
                 'written_keys': node.keys() | list if node is mapping else [],
                 'is_mapping': raw_node is mapping or raw_node is none,
                 'declaration_order': loop.index,
@@ -271,6 +274,7 @@
                 'combine': node.combine,
                 'pinned_motion': node.motion,
                 'subtree': node.subtree,
+                'expected_sign': node.expected_sign or 'positive',
                 'driver_node_ids': drivers | sort,
                 'driver_list': drivers | sort | join(','),
                 'driver_count': drivers | length,

@@ -179,6 +179,11 @@
                     node.metric_id, "combine is '" ~ node.combine ~ "'",
                     "use " ~ keys.combine | join(' or ') ~ where ~ ".nodes." ~ node.node_id)) -%}
             {%- endif -%}
+            {%- if node.expected_sign is not none and node.expected_sign not in keys.expected_sign -%}
+                {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
+                    node.metric_id, "expected_sign is '" ~ node.expected_sign ~ "'",
+                    "use " ~ keys.expected_sign | join(' or ') ~ where ~ ".nodes." ~ node.node_id)) -%}
+            {%- endif -%}
             {%- if node.motion is not none and node.motion not in kpi_tree.typed_var('motions') -%}
                 {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
                     node.metric_id, "motion is '" ~ node.motion ~ "'",

@@ -34,10 +34,12 @@ from kpitree.generator.plan import (
     POOL_NON_TARGET,
     POOL_TARGET,
     SEGMENTS,
+    abm_wave,
     day_number,
     day_weight,
     pool_segment_sizes,
     segment_mix,
+    week_number,
 )
 
 
@@ -85,6 +87,18 @@ def cell_rows(ctx: Context) -> list[tuple[int | float, ...]]:
     return rows
 
 
+def cumulative_shares(weights: list[float]) -> list[tuple[float, float]]:
+    """Each day's (share before it, share after it) of the range's total weight."""
+    total = sum(weights)
+    out = []
+    cumulative = 0.0
+    for i, weight in enumerate(weights):
+        before = cumulative / total
+        cumulative += weight
+        out.append((before, 1.0 if i == len(weights) - 1 else cumulative / total))
+    return out
+
+
 def create_plan_tables(ctx: Context) -> None:
     """Create `days`, `cells` and `entry_groups` (see the module docstring)."""
     days = [
@@ -92,17 +106,21 @@ def create_plan_tables(ctx: Context) -> None:
         for i in range((ctx.o.end_date - ctx.o.start_date).days + 1)
     ]
     weights = [day_weight(d) for d in days]
-    total_weight = sum(weights)
-    day_rows = []
-    cumulative = 0.0
-    for day, weight in zip(days, weights, strict=True):
-        before = cumulative / total_weight
-        cumulative += weight
-        after = 1.0 if day == days[-1] else cumulative / total_weight
-        day_rows.append((day_number(day), weight / total_weight, before, after))
+    waves = abm_wave(ctx.seed, days[0], days[-1])
+    # ABM's target pool: the same days in high and low weeks (plan.ABM_WAVE_*)
+    wave_weights = [w * waves[week_number(d)] for d, w in zip(days, weights, strict=True)]
+    shares = [cumulative_shares(weights), cumulative_shares(wave_weights)]
+    day_rows = [
+        (day_number(day), weight / sum(weights), *shares[0][i], *shares[1][i])
+        for i, (day, weight) in enumerate(zip(days, weights, strict=True))
+    ]
     ctx.create_values(
-        "days", "day_number bigint, share double, share_before double, share_after double", day_rows
+        "days",
+        "day_number bigint, share double, share_before double, share_after double, "
+        "wave_share_before double, wave_share_after double",
+        day_rows,
     )
+    ctx.create_values("abm_waves", "week_number bigint, factor double", sorted(waves.items()))
     ctx.create_values(
         "cells",
         "cell_code integer, motion_code integer, campaign_code integer, channel_code integer, "
@@ -113,16 +131,25 @@ def create_plan_tables(ctx: Context) -> None:
         cell_rows(ctx),
     )
     ctx.run(
-        """
+        f"""
         create table entry_groups as
-        with crossed as (
+        with shared as (
             select
                 c.*,
                 d.day_number,
-                round(c.total * d.share_before)::bigint as cell_first,
-                round(c.total * d.share_after)::bigint as cell_last
+                case when c.motion_code = {MOTIONS.index("abm")} and c.pool_code = {POOL_TARGET}
+                    then d.wave_share_before else d.share_before end as share_before,
+                case when c.motion_code = {MOTIONS.index("abm")} and c.pool_code = {POOL_TARGET}
+                    then d.wave_share_after else d.share_after end as share_after
             from cells as c
             cross join days as d
+        ),
+        crossed as (
+            select
+                * exclude (share_before, share_after),
+                round(total * share_before)::bigint as cell_first,
+                round(total * share_after)::bigint as cell_last
+            from shared
         )
         select
             * exclude (cell_last),

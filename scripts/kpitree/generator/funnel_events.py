@@ -27,12 +27,14 @@ from kpitree.generator.accounts import account_id, contact_id
 from kpitree.generator.context import Context, case_by_code
 from kpitree.generator.entries import add_journeys, entries_sql, with_account
 from kpitree.generator.plan import (
+    ABM_LEAD_WEEKS,
     AMOUNT_SPREAD,
     CAMPAIGNS,
     DEMO_REQUEST_MINUTES,
     FUNNELS,
     MICROS_PER_DAY,
     MICROS_PER_MINUTE,
+    MOTIONS,
     SEGMENT_MEAN_AMOUNT,
     WON_AMOUNT_FACTOR,
 )
@@ -172,6 +174,19 @@ def create_opportunities(ctx: Context) -> None:
         ctx, "qualified", "opportunities", "created_us", "qualified_us", "qualify",
         by_motion([f.qualify_rate for f in FUNNELS]), [f.qualify_lag for f in FUNNELS],
     )  # fmt: skip
+    # the planted lead (plan.ABM_LEAD_WEEKS): an ABM opportunity is worth the ABM wave of
+    # the week ABM_LEAD_WEEKS before the week it qualifies in, at every stage
+    ctx.run(
+        f"""
+        update opportunities as o
+        set amount = round(o.amount * w.factor)
+        from qualified as q, abm_waves as w
+        where
+            o.jid = q.jid
+            and o.motion_code = {MOTIONS.index("abm")}
+            and w.week_number = (q.qualified_us // {MICROS_PER_DAY} + 3) // 7 - {ABM_LEAD_WEEKS}
+        """
+    )
     rank = ctx.stratum_rank("qualified_us", STRATUM)
     close_q = ctx.weyl("rk", "close_lag", *PARTITION)
     won_days = lag_by_motion(ctx, [f.won_lag for f in FUNNELS], close_q)

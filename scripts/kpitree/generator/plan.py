@@ -12,6 +12,7 @@ generation report (generation_report.json) repeats them next to what was measure
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import math
 from dataclasses import dataclass
@@ -433,6 +434,40 @@ ABM_DROP_FIRST_DAY = dt.date(2026, 9, 7)
 ABM_DROP_LAST_DAY = dt.date(2026, 10, 25)
 ABM_DROP_SHARE = 0.50
 
+# The planted lead (docs/raw_data.md, "Injected effects"): ABM plays run in bursts. Of each
+# pair of weeks (week_number // 2) one is a high and one a low week for ABM (a coin per seed
+# and pair says which), so a month keeps its volume: engagement episodes on target accounts
+# start at ABM_WAVE_HIGH or ABM_WAVE_LOW times the week's share of the calendar (each cell's
+# total unchanged: its episodes move between the weeks of a pair), and an ABM opportunity
+# that qualifies in a week is worth the factor of the week ABM_LEAD_WEEKS earlier (its amount
+# scaled; the factors average 1 over the calendar). So ABM engagement leads ABM pipeline by
+# ABM_LEAD_WEEKS weeks, which kpi_driver_checks must find.
+ABM_LEAD_WEEKS = 8
+ABM_WAVE_HIGH = 1.5
+ABM_WAVE_LOW = 0.5
+# The decoy: ABM's ad spend follows the campaigns' calendar (ad_spend.py), never the wave, so
+# the ABM tree's diagnostic spend -> pipeline_created (the edge most teams draw first) has
+# no relation in the data at any lag, while the wave moves engagement and pipeline.
+DECOY_NODE = ("abm", "spend", "pipeline_created")
+
+
+def abm_wave_coin(seed: int, week: int) -> bool:
+    """Whether a week (week_number) is the high ABM week of its pair: a fair coin per seed and
+    pair picks the pair's first or second week."""
+    digest = hashlib.sha256(f"abm_wave:{seed}:{week // 2}".encode()).digest()
+    return digest[0] % 2 == week % 2
+
+
+def abm_wave(seed: int, first_day: dt.date, last_day: dt.date) -> dict[int, float]:
+    """{week_number: factor} for every week from ABM_LEAD_WEEKS before first_day's week to
+    last_day's: ABM_WAVE_HIGH or ABM_WAVE_LOW, divided by their mean over the weeks of the
+    range, so the factors of the calendar's weeks average exactly 1."""
+    weeks = range(week_number(first_day) - ABM_LEAD_WEEKS, week_number(last_day) + 1)
+    raw = {w: ABM_WAVE_HIGH if abm_wave_coin(seed, w) else ABM_WAVE_LOW for w in weeks}
+    in_range = [raw[w] for w in weeks if w >= week_number(first_day)]
+    mean = sum(in_range) / len(in_range)
+    return {w: factor / mean for w, factor in raw.items()}
+
 
 def effects() -> list[dict[str, Any]]:
     """The injected effects as planned (the report adds what was measured in the files)."""
@@ -459,6 +494,24 @@ def effects() -> list[dict[str, Any]]:
             "last_day": ABM_DROP_LAST_DAY.isoformat(),
             "planned_drop": ABM_DROP_SHARE,
             "consequence": "fewer ABM meetings (14-60 days later), opportunities and pipeline",
+        },
+        {
+            "name": "abm_engagement_lead",
+            "what": "ABM engagement moves ABM pipeline created (qualified) weeks later",
+            "table": "account_engagement, funnel_events",
+            "motion": "abm",
+            "edge": "abm: engaged_target_accounts -> target_account_pipeline",
+            "lead_weeks": ABM_LEAD_WEEKS,
+            "weekly_factors": [ABM_WAVE_LOW, ABM_WAVE_HIGH],
+            "consequence": "kpi_driver_checks finds the edge's lag at 8 weeks, positive",
+        },
+        {
+            "name": "decoy_diagnostic",
+            "what": "a diagnostic drawn apart from its parent: no relation at any lag",
+            "table": "ad_spend",
+            "motion": DECOY_NODE[0],
+            "edge": f"{DECOY_NODE[0]}: {DECOY_NODE[1]} -> {DECOY_NODE[2]}",
+            "consequence": "kpi_driver_checks flags it (no relation); the warn test names it",
         },
     ]
 
