@@ -140,6 +140,14 @@ def break_trees(trees: Trees) -> None:
             "spend": {"parent": "pipeline_creatd"},  # unknown_parent
         },
     )
+    trees["signs"] = small_tree(
+        "pipeline_created",
+        {
+            "pipeline_created": {},
+            # tree_invalid_value: a sign the driver checks cannot compare with
+            "spend": {"parent": "pipeline_created", "role": "diagnostic", "expected_sign": "down"},
+        },
+    )
     trees["loop"] = small_tree(
         "pipeline_created",
         {
@@ -275,6 +283,9 @@ def test_each_rules_rows_name_the_tree_and_metric(broken_build: BrokenBuild) -> 
             for v in rows
         ), (rule, rows)
         assert all(v["message"] and v["fix"] for v in rows), rows
+    signs = [v for v in violations if v["tree_id"] == "signs"]
+    assert [(v["rule"], v["node_id"]) for v in signs] == [("tree_invalid_value", "spend")], signs
+    assert "expected_sign is 'down'" in signs[0]["message"], signs
     core = [v for v in violations if v["rule"] == "core_tree_too_large"]
     # the metric declared past the 15th core metric of the tree (the one added), not the tree
     assert [v["metric_id"] for v in core] == ["opportunities_created"], core
