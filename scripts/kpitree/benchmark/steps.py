@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from kpitree.benchmark.held_day import hold_back_last_day
 from kpitree.benchmark.measure import REPO_ROOT, record, timed
 from kpitree.benchmark.reads import metricflow, read_metric_views
@@ -35,8 +37,6 @@ def daily_run(state: Path, target: Path) -> list[str]:
 
 def staged_funnel_events(database: Path) -> int:
     """The funnel events staged and not retracted in a build's DuckDB file."""
-    import duckdb
-
     with duckdb.connect(str(database), read_only=True) as connection:
         row = connection.execute(
             "select count(*) from kpi_staging.base_marketing__funnel_events "
