@@ -58,6 +58,8 @@
             'default': 0.3},
         'kpi_driver_check_min_weeks': {'type': 'number', 'minimum': 3, 'integer': true,
             'default': 26},
+        'kpi_forecast_reference_periods': {'type': 'number', 'minimum': 2, 'maximum': 52,
+            'integer': true, 'default': 6},
         'crm_touch_window_days': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 90},
         'salesforce_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'hubspot_time_zone': {'type': 'time_zone', 'default': 'UTC'},
