@@ -181,7 +181,10 @@ def break_seeds(project: Path) -> None:
     )
     append_csv(
         project / "seeds" / "kpi_thresholds.csv",
-        [["spend_spike", "spend", "month", "", "spend_doubled", "", "", "warning", "Look."]],
+        [
+            ["spend_spike", "spend", "month", "", "spend_doubled", "", "", "warning", "Look."],
+            ["sure_miss", "win_rate", "month", "", "likely_miss", "1.5", "", "warning", "Look."],
+        ],
     )
     append_csv(
         project / "seeds" / "kpi_rule_exceptions.csv",
@@ -283,6 +286,9 @@ def test_each_rules_rows_name_the_tree_and_metric(broken_build: BrokenBuild) -> 
             for v in rows
         ), (rule, rows)
         assert all(v["message"] and v["fix"] for v in rows), rows
+    likely = [v for v in violations if v["rule"] == "invalid_threshold" and "sure_miss" in v["fix"]]
+    assert [v["metric_id"] for v in likely] == ["win_rate"], likely
+    assert "'1.5' is not a probability between 0 and 1" in likely[0]["message"], likely
     signs = [v for v in violations if v["tree_id"] == "signs"]
     assert [(v["rule"], v["node_id"]) for v in signs] == [("tree_invalid_value", "spend")], signs
     assert "expected_sign is 'down'" in signs[0]["message"], signs

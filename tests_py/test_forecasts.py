@@ -255,3 +255,34 @@ def test_the_docs_show_the_backtest_as_measured(built_engine: Engine) -> None:
         ],
     )
     assert shown == {}
+
+
+def test_a_likely_miss_fires_with_owner_action_and_the_driver_of_the_gap(
+    built_engine: Engine,
+) -> None:
+    """The demo's new_business_likely_miss (seeds/kpi_thresholds.csv: 0.5, quarterly)."""
+    breaches = rows(
+        built_engine,
+        "select tree_id, node_id, period_state, observed, threshold, owner, action, "
+        f"projected_gap_driver from {built_engine.relation('marts', 'kpi_breaches')} "
+        "where threshold_id = 'new_business_likely_miss'",
+        ["tree", "node", "state", "observed", "threshold", "owner", "action", "driver"],
+    )
+    assert len(breaches) == 1, breaches
+    (breach,) = breaches
+    forecasts = built_engine.relation("marts", "kpi_forecasts")
+    by_node = {
+        node: (forecast, target, probability)
+        for node, forecast, target, probability in built_engine.query(
+            f"select node_id, forecast, target, probability_of_target from {forecasts} "
+            "where tree_id = 'revenue' and grain = 'quarter' and breakdown = 'total'"
+        )
+    }
+    assert breach["state"] == "in_progress" and breach["threshold"] == 0.5
+    assert breach["observed"] == by_node["new_business_arr"][2] < 0.5
+    assert breach["owner"] and breach["action"].startswith("The quarter is more likely than not")
+    # the product's driver furthest behind its target, by ln(forecast / target)
+    drivers = ["average_deal_size", "opportunities_closed", "win_rate"]
+    gaps = {d: math.log(by_node[d][0] / by_node[d][1]) for d in drivers}
+    assert breach["driver"] == min(gaps, key=lambda d: gaps[d]), gaps
+    assert gaps[breach["driver"]] < 0

@@ -3,7 +3,8 @@
         Rule invalid_threshold on seeds/kpi_thresholds.csv, one violation per broken
         row: unknown metric, grain, motion, rule or severity; a pct_behind_target
         without a positive fraction as threshold; a consecutive_declines without a
-        whole number of periods of at least 1; a benchmark rule for a metric no
+        whole number of periods of at least 1; a likely_miss without a probability
+        strictly between 0 and 1 as threshold; a benchmark rule for a metric no
         benchmark is read against. Nothing while the seeds are not loaded yet.
     -#}
     {%- if not execute or load_relation(thresholds_relation) is none
@@ -20,7 +21,7 @@
     ).rows -%}
     {%- set re = modules.re -%}
     {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
-    {%- set rules = ['pct_behind_target', 'consecutive_declines', 'below_benchmark_floor', 'above_benchmark_ceiling'] -%}
+    {%- set rules = ['pct_behind_target', 'consecutive_declines', 'likely_miss', 'below_benchmark_floor', 'above_benchmark_ceiling'] -%}
     {%- set violations = [] -%}
     {%- for threshold_id, metric_id, grain, motion, rule, threshold, periods, severity in rows -%}
         {%- set problems = [] -%}
@@ -41,6 +42,11 @@
             {%- if not re.fullmatch('[0-9]+(\.[0-9]+)?', (threshold or '') | trim) or (threshold | float) <= 0 -%}
                 {%- do problems.append(["threshold '" ~ threshold ~ "' is not a positive fraction",
                     "write 0.10 for 10% behind"]) -%}
+            {%- endif -%}
+        {%- elif rule == 'likely_miss' -%}
+            {%- if not re.fullmatch('0?\.[0-9]+', (threshold or '') | trim) or (threshold | float) <= 0 -%}
+                {%- do problems.append(["threshold '" ~ threshold ~ "' is not a probability between 0 and 1",
+                    "write 0.5 to fire while reaching the target is less likely than not"]) -%}
             {%- endif -%}
         {%- elif rule == 'consecutive_declines' -%}
             {%- if not re.fullmatch('[1-9][0-9]*', (periods or '') | trim) -%}

@@ -13,6 +13,9 @@
       pct_behind_target      more than `threshold` behind target (direction-aware;
                              an additive metric in progress against the prorated target)
       consecutive_declines   `periods` or more periods in a row, each worse than the one before
+      likely_miss            while the period is open, the probability of reaching the
+                             target (kpi_forecasts) below `threshold`; projected_gap_driver
+                             names the driver most responsible for the projected gap
       below_benchmark_floor  under the bottom of the metric's benchmark band
       above_benchmark_ceiling over its top
 -#}
@@ -31,6 +34,81 @@ thresholds as (
 
 ),
 
+forecasts as (
+
+    select * from {{ ref('kpi_forecasts') }}
+    where breakdown = 'total'
+
+),
+
+nodes as (
+
+    select * from {{ ref('tree_nodes') }}
+
+),
+
+-- the attribution run on the forecast against the target, one level down: each
+-- driver's part of its parent's projected gap, in LMDI's terms (a product's driver
+-- by ln(forecast / target), a sum's by forecast - target), toward the parent's
+-- direction; the driver furthest behind is the one most responsible
+driver_gaps as (
+
+    select
+        drivers.tree_id,
+        parents.node_id as parent_node_id,
+        drivers.motion,
+        drivers.grain,
+        drivers.period_start,
+        drivers.node_id,
+        case when parents.direction = 'lower_is_better' then -1 else 1 end
+        * case parent_nodes.combine
+            when 'sum' then drivers.forecast - drivers.target
+            when 'product'
+                then case
+                    when drivers.forecast > 0 and drivers.target > 0
+                        then ln(drivers.forecast / drivers.target)
+                end
+        end as directed_gap
+
+    from forecasts as drivers
+    inner join nodes as driver_nodes
+        on
+            drivers.tree_id = driver_nodes.tree_id
+            and drivers.node_id = driver_nodes.node_id
+    inner join nodes as parent_nodes
+        on
+            driver_nodes.tree_id = parent_nodes.tree_id
+            and driver_nodes.parent_node_id = parent_nodes.node_id
+    inner join forecasts as parents
+        on
+            drivers.tree_id = parents.tree_id
+            and driver_nodes.parent_node_id = parents.node_id
+            and drivers.motion = parents.motion
+            and drivers.grain = parents.grain
+            and drivers.period_start = parents.period_start
+    where driver_nodes.role = 'driver'
+
+),
+
+gap_drivers as (
+
+    select
+        tree_id,
+        parent_node_id as node_id,
+        motion,
+        grain,
+        period_start,
+        node_id as projected_gap_driver,
+        row_number() over (
+            partition by tree_id, parent_node_id, motion, grain, period_start
+            order by directed_gap, node_id
+        ) as gap_rank
+
+    from driver_gaps
+    where directed_gap < 0
+
+),
+
 evaluated_periods as (
 
     select
@@ -46,6 +124,32 @@ evaluated_periods as (
 
 ),
 
+with_forecasts as (
+
+    select
+        evaluated_periods.*,
+        forecasts.probability_of_target,
+        gap_drivers.projected_gap_driver
+
+    from evaluated_periods
+    left join forecasts
+        on
+            evaluated_periods.tree_id = forecasts.tree_id
+            and evaluated_periods.node_id = forecasts.node_id
+            and evaluated_periods.motion = forecasts.motion
+            and evaluated_periods.grain = forecasts.grain
+            and evaluated_periods.period_start = forecasts.period_start
+    left join gap_drivers
+        on
+            evaluated_periods.tree_id = gap_drivers.tree_id
+            and evaluated_periods.node_id = gap_drivers.node_id
+            and evaluated_periods.motion = gap_drivers.motion
+            and evaluated_periods.grain = gap_drivers.grain
+            and evaluated_periods.period_start = gap_drivers.period_start
+            and gap_drivers.gap_rank = 1
+
+),
+
 decline_runs as (
 
     {#- runs of periods worse than the one before: a new group starts at every other period -#}
@@ -57,7 +161,7 @@ decline_runs as (
             rows between unbounded preceding and current row
         ) as decline_group
 
-    from evaluated_periods
+    from with_forecasts
 
 ),
 
@@ -99,13 +203,22 @@ checks as (
         period_streaks.period_state,
         period_streaks.actual,
         period_streaks.target,
+        case when thresholds.rule = 'likely_miss' then period_streaks.projected_gap_driver end
+            as projected_gap_driver,
         case thresholds.rule
             when 'pct_behind_target' then period_streaks.fraction_behind_target
             when 'consecutive_declines' then period_streaks.declining_periods_in_a_row
+            -- judged only while the period is open
+            when 'likely_miss'
+                then case
+                    when period_streaks.period_state = 'in_progress'
+                        then period_streaks.probability_of_target
+                end
             else period_streaks.actual
         end as observed,
         case thresholds.rule
             when 'pct_behind_target' then cast(thresholds.threshold as {{ kpi_tree.type_double() }})
+            when 'likely_miss' then cast(thresholds.threshold as {{ kpi_tree.type_double() }})
             when 'consecutive_declines'
                 then cast(thresholds.periods as {{ kpi_tree.type_double() }})
             when 'below_benchmark_floor' then period_streaks.benchmark_low
@@ -129,6 +242,7 @@ flagged as (
             case rule
                 when 'pct_behind_target' then observed > threshold
                 when 'consecutive_declines' then observed >= threshold
+                when 'likely_miss' then observed < threshold
                 when 'below_benchmark_floor' then observed < threshold
                 when 'above_benchmark_ceiling' then observed > threshold
             end,
@@ -198,6 +312,7 @@ final as (
         severity,
         owner,
         action,
+        projected_gap_driver,
         first_breached_period,
         cast(consecutive_periods_in_breach as integer) as consecutive_periods_in_breach,
         period_start = latest_evaluated_period as is_open

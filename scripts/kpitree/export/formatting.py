@@ -155,6 +155,8 @@ def format_rule_value(rule: str, value: float | None, unit: str | None) -> str:
         return f"{value * 100:.1f}% behind"
     if rule == "consecutive_declines":
         return f"{value:.0f} periods worse in a row"
+    if rule == "likely_miss":
+        return f"{value * 100:.0f}% likely to reach target"
     return format_value(value, unit)
 
 

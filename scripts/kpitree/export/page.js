@@ -74,6 +74,7 @@
     if (value === null || value === undefined) return "n/a";
     if (rule === "pct_behind_target") return (value * 100).toFixed(1) + "% behind";
     if (rule === "consecutive_declines") return value.toFixed(0) + " periods worse in a row";
+    if (rule === "likely_miss") return (value * 100).toFixed(0) + "% likely to reach target";
     return formatValue(value, unit);
   }
 
