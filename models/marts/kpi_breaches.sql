@@ -19,6 +19,7 @@
       below_benchmark_floor  under the bottom of the metric's benchmark band
       above_benchmark_ceiling over its top
 -#}
+{%- set forecast_keys = ['tree_id', 'node_id', 'motion', 'grain', 'period_start'] %}
 
 with
 
@@ -47,6 +48,36 @@ nodes as (
 
 ),
 
+parent_forecasts as (
+
+    select
+        forecasts.*,
+        nodes.combine
+
+    from forecasts
+    inner join nodes
+        on
+            forecasts.tree_id = nodes.tree_id
+            and forecasts.node_id = nodes.node_id
+    where nodes.combine is not null
+
+),
+
+driver_forecasts as (
+
+    select
+        forecasts.*,
+        nodes.parent_node_id
+
+    from forecasts
+    inner join nodes
+        on
+            forecasts.tree_id = nodes.tree_id
+            and forecasts.node_id = nodes.node_id
+    where nodes.role = 'driver' and nodes.parent_node_id is not null
+
+),
+
 -- the attribution run on the forecast against the target, one level down: each
 -- driver's part of its parent's projected gap, in LMDI's terms (a product's driver
 -- by ln(forecast / target), a sum's by forecast - target), toward the parent's
@@ -54,39 +85,30 @@ nodes as (
 driver_gaps as (
 
     select
-        drivers.tree_id,
-        parents.node_id as parent_node_id,
-        drivers.motion,
-        drivers.grain,
-        drivers.period_start,
-        drivers.node_id,
-        case when parents.direction = 'lower_is_better' then -1 else 1 end
-        * case parent_nodes.combine
-            when 'sum' then drivers.forecast - drivers.target
+        driver_forecasts.tree_id,
+        driver_forecasts.parent_node_id,
+        driver_forecasts.motion,
+        driver_forecasts.grain,
+        driver_forecasts.period_start,
+        driver_forecasts.node_id,
+        case when parent_forecasts.direction = 'lower_is_better' then -1 else 1 end
+        * case parent_forecasts.combine
+            when 'sum' then driver_forecasts.forecast - driver_forecasts.target
             when 'product'
                 then case
-                    when drivers.forecast > 0 and drivers.target > 0
-                        then ln(drivers.forecast / drivers.target)
+                    when driver_forecasts.forecast > 0 and driver_forecasts.target > 0
+                        then ln(driver_forecasts.forecast / driver_forecasts.target)
                 end
         end as directed_gap
 
-    from forecasts as drivers
-    inner join nodes as driver_nodes
+    from driver_forecasts
+    inner join parent_forecasts
         on
-            drivers.tree_id = driver_nodes.tree_id
-            and drivers.node_id = driver_nodes.node_id
-    inner join nodes as parent_nodes
-        on
-            driver_nodes.tree_id = parent_nodes.tree_id
-            and driver_nodes.parent_node_id = parent_nodes.node_id
-    inner join forecasts as parents
-        on
-            drivers.tree_id = parents.tree_id
-            and driver_nodes.parent_node_id = parents.node_id
-            and drivers.motion = parents.motion
-            and drivers.grain = parents.grain
-            and drivers.period_start = parents.period_start
-    where driver_nodes.role = 'driver'
+            driver_forecasts.tree_id = parent_forecasts.tree_id
+            and driver_forecasts.parent_node_id = parent_forecasts.node_id
+            and driver_forecasts.motion = parent_forecasts.motion
+            and driver_forecasts.grain = parent_forecasts.grain
+            and driver_forecasts.period_start = parent_forecasts.period_start
 
 ),
 
@@ -106,6 +128,13 @@ gap_drivers as (
 
     from driver_gaps
     where directed_gap < 0
+
+),
+
+top_gap_drivers as (
+
+    select * from gap_drivers
+    where gap_rank = 1
 
 ),
 
@@ -129,24 +158,13 @@ with_forecasts as (
     select
         evaluated_periods.*,
         forecasts.probability_of_target,
-        gap_drivers.projected_gap_driver
+        top_gap_drivers.projected_gap_driver
 
     from evaluated_periods
     left join forecasts
-        on
-            evaluated_periods.tree_id = forecasts.tree_id
-            and evaluated_periods.node_id = forecasts.node_id
-            and evaluated_periods.motion = forecasts.motion
-            and evaluated_periods.grain = forecasts.grain
-            and evaluated_periods.period_start = forecasts.period_start
-    left join gap_drivers
-        on
-            evaluated_periods.tree_id = gap_drivers.tree_id
-            and evaluated_periods.node_id = gap_drivers.node_id
-            and evaluated_periods.motion = gap_drivers.motion
-            and evaluated_periods.grain = gap_drivers.grain
-            and evaluated_periods.period_start = gap_drivers.period_start
-            and gap_drivers.gap_rank = 1
+        on{{ kpi_tree.keys_equal('evaluated_periods', 'forecasts', forecast_keys) }}
+    left join top_gap_drivers
+        on{{ kpi_tree.keys_equal('evaluated_periods', 'top_gap_drivers', forecast_keys) }}
 
 ),
 
