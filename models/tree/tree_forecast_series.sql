@@ -18,6 +18,7 @@
 {%- set reference_periods = kpi_tree.typed_var('kpi_forecast_reference_periods') %}
 {%- set series_keys = ['metric_id', 'value_motion', 'part', 'grain'] %}
 {%- set point_keys = ['grain', 'period_start', 'forecast_point'] %}
+{%- set share_keys = series_keys + ['period_start', 'forecast_point'] %}
 {%- set metric_point_keys = ['metric_id', 'value_motion'] + point_keys %}
 
 with
@@ -243,20 +244,35 @@ reference_values as (
 ),
 
 -- noqa: disable=LT02
--- the pooled share landed by the point and the mean final value of the references
+-- the pooled share landed by the point and the mean final value of the references,
+-- beside each reference (windows, not a join back: PostgreSQL cannot estimate one)
+references_with_shares as (
+
+    select
+        *,
+        sum(reference_to_date) over (
+            partition by {{ share_keys | join(', ') }}
+        ) / nullif(sum(reference_final) over (
+            partition by {{ share_keys | join(', ') }}
+        ), 0) as landed_share,
+        avg(reference_final) over (partition by {{ share_keys | join(', ') }}) as prior_final,
+        count(*) over (partition by {{ share_keys | join(', ') }}) as reference_count
+
+    from reference_values
+
+),
+
 shares as (
 
     select
-        {%- for key in series_keys %}
+        {%- for key in share_keys %}
         {{ key }},
         {%- endfor %}
-        period_start,
-        forecast_point,
-        sum(reference_to_date) / nullif(sum(reference_final), 0) as landed_share,
-        avg(reference_final) as prior_final,
-        count(*) as reference_count
+        max(landed_share) as landed_share,
+        max(prior_final) as prior_final,
+        max(reference_count) as reference_count
 
-    from reference_values
+    from references_with_shares
     group by 1, 2, 3, 4, 5, 6
 
 ),
@@ -287,18 +303,12 @@ series_forecasts as (
 reference_forecasts as (
 
     select
-        reference_values.*,
+        *,
         {{ kpi_tree.forecast_from_share(
-            'reference_values.reference_to_date',
-            'coalesce(shares.landed_share, 0)',
-            'shares.prior_final'
+            'reference_to_date', 'coalesce(landed_share, 0)', 'prior_final'
         ) }} as reference_forecast
 
-    from reference_values
-    inner join shares
-        on{{ kpi_tree.keys_equal(
-            'reference_values', 'shares', series_keys + ['period_start', 'forecast_point']
-        ) }}
+    from references_with_shares
 
 ),
 
