@@ -254,3 +254,18 @@
 {% macro spark__correlation(x, y) -%}
     {{ return(kpi_tree.duckdb__correlation(x, y)) }}
 {%- endmacro %}
+
+
+{% macro analyze_table(relation) -%}
+    {{ return(adapter.dispatch('analyze_table', 'kpi_tree')(relation)) }}
+{%- endmacro %}
+
+{#- Nothing: DuckDB plans from the data itself, other engines keep their own habits. -#}
+{% macro default__analyze_table(relation) -%}
+{%- endmacro %}
+
+{#- PostgreSQL: a new table has no statistics until autovacuum's next pass, so the
+    model built right after it would be planned blind. -#}
+{% macro postgres__analyze_table(relation) -%}
+    analyze {{ relation }}
+{%- endmacro %}
