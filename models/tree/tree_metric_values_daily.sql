@@ -1,6 +1,6 @@
 {#-
     The daily values of every metric the trees read, in total and by motion:
-    what the forecast (tree_forecast_shares) learns a period's shape from, the
+    what the forecast (tree_forecast_curves) learns a period's shape from, the
     share of a period's final value that had landed by each elapsed day.
     Compiled by the metric compiler like tree_metric_values, at grain day.
 -#}
