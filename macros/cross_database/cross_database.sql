@@ -269,3 +269,20 @@
 {% macro postgres__analyze_table(relation) -%}
     analyze {{ relation }}
 {%- endmacro %}
+
+
+{% macro exp_or_zero(expression) -%}
+    {{ return(adapter.dispatch('exp_or_zero', 'kpi_tree')(expression)) }}
+{%- endmacro %}
+
+{#- exp(expression): a result too small for a double is 0 or a subnormal number. -#}
+{% macro default__exp_or_zero(expression) -%}
+    exp({{ expression }})
+{%- endmacro %}
+
+{#- PostgreSQL raises "value out of range: underflow" where exp's result (or a product
+    of it) is too small for a double: 0 below exp(-708), the smallest normal double's
+    neighbourhood (the normal's tail of a forecast many spreads from its target). -#}
+{% macro postgres__exp_or_zero(expression) -%}
+    (case when {{ expression }} < -708 then 0 else exp({{ expression }}) end)
+{%- endmacro %}
