@@ -58,6 +58,8 @@
             'default': 0.3},
         'kpi_driver_check_min_weeks': {'type': 'number', 'minimum': 3, 'integer': true,
             'default': 26},
+        'kpi_pipeline_cohort_max_months': {'type': 'number', 'minimum': 1, 'maximum': 36,
+            'integer': true, 'default': 12},
         'crm_touch_window_days': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 90},
         'salesforce_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'hubspot_time_zone': {'type': 'time_zone', 'default': 'UTC'},
