@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from harness import Engine
 
-HAND_COMPUTED_CASE = "a_new_business_target_cascades_to_pipeline_and_sessions_with_the_lag"
+HAND_COMPUTED_CASE = "target_cascades_to_pipeline_and_sessions_with_lag"
 CASCADED_MONTH = "2026-12-01"
 
 

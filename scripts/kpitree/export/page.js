@@ -372,9 +372,15 @@
       (maturing ? "\u00b7 not judged yet" : signedPct(valueAt(values, "variance_pct", index))) +
       (trend ? " \u00b7 " + trend : "") +
       (def.role === "diagnostic" ? " \u00b7 diagnostic" : "")));
-    node.appendChild(el("div", { "class": "owner" }, def.owner || "no owner"));
+    var edge = edgeCheck(def);
+    node.appendChild(el("div", { "class": "owner" }, (def.owner || "no owner") + (edge ? " \u00b7 " + edge : "")));
     if (marks.look) node.appendChild(el("span", { "class": "badge" }, "look here first"));
     return node;
+  }
+
+  // the node's edge to its parent against the history (kpi_driver_checks), as text
+  function edgeCheck(def) {
+    return ((DATA.driver_checks || {})[state.tree + "|" + state.motion] || {})[def.node_id] || "";
   }
 
   // ------------------------------------------------------------------ details on hover or tap
@@ -419,7 +425,9 @@
       ["Benchmark", valueAt(values, "benchmark", index) ? valueAt(values, "benchmark", index) + ": " +
         formatValue(valueAt(values, "benchmark_low", index), def.unit) + " to " +
         formatValue(valueAt(values, "benchmark_high", index), def.unit) : null],
-      ["Note", valueAt(values, "actual_note", index)]
+      ["Note", valueAt(values, "actual_note", index)],
+      ["Edge vs history", edgeCheck(def) ? edgeCheck(def) +
+        " (the lag in weeks at which its moves best line up with its parent's; r: the correlation there)" : null]
     ];
     var list = el("dl");
     rows.forEach(function (row) {
