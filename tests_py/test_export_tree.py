@@ -963,6 +963,9 @@ def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
             assert ("not judged yet" in text) == maturing, node_id
             assert formatting.format_value(node["target"], node["unit"]) in text, node_id
             assert node["owner"] in text, node_id
+            if node["driver_check"] is not None:  # the edge's lag and strength on the box
+                edge = formatting.driver_check_text(tree.DriverCheck(**node["driver_check"]))
+                assert edge in text, node_id
             assert boxes[node_id]["status"] == node["status"], node_id
             assert boxes[node_id]["role"] == node["role"], node_id
         look = document["where_to_look_first"][0]["node_id"]

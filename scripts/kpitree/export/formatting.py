@@ -330,15 +330,16 @@ def mix_shift_text(item: MixShift) -> str:
 
 
 def driver_check_text(check: DriverCheck | None) -> str:
-    """An edge's check against the history, short: `lag 8 wk, r +0.62`; `no relation (best r
-    -0.12 at 4 wk)`; `wrong sign (r -0.34 at 9 wk)`; `not checked` without enough weeks."""
+    """An edge's check against the history, short enough for a node's box: `lag 8 wk, r
+    +0.62`; `no relation: r +0.12 at 4 wk` (the strongest, under the threshold); `wrong
+    sign: r -0.34 at 9 wk`; `not checked` (too few weeks, or a series that never moves)."""
     if check is None:
         return ""
     if check.correlation is None or check.best_lag_weeks is None or check.has_relation is None:
         return "not checked"
-    found = f"r {check.correlation:+.2f} at lag {check.best_lag_weeks} wk"
+    found = f"r {check.correlation:+.2f} at {check.best_lag_weeks} wk"
     if not check.has_relation:
-        return f"no relation (best {found})"
+        return f"no relation: {found}"
     if not check.has_expected_sign:
-        return f"wrong sign ({found})"
+        return f"wrong sign: {found}"
     return f"lag {check.best_lag_weeks} wk, r {check.correlation:+.2f}"

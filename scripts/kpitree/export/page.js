@@ -6,8 +6,8 @@
   var DATA = JSON.parse(document.getElementById("kpi-data").textContent);
   var SVG = DATA.svg_namespace;
   var GRAINS = ["week", "month", "quarter"];
-  var WIDE = { w: 192, h: 122, colGap: 40, rowGap: 12 };
-  var NARROW = { h: 106, indent: 22, rowGap: 8, minWidth: 200 };
+  var WIDE = { w: 192, h: 136, colGap: 40, rowGap: 12 };
+  var NARROW = { h: 120, indent: 22, rowGap: 8, minWidth: 200 };
   var SPARK_PERIODS = 8;
   var state = {};
   var pinned = null;
@@ -373,7 +373,8 @@
       (trend ? " \u00b7 " + trend : "") +
       (def.role === "diagnostic" ? " \u00b7 diagnostic" : "")));
     var edge = edgeCheck(def);
-    node.appendChild(el("div", { "class": "owner" }, (def.owner || "no owner") + (edge ? " \u00b7 " + edge : "")));
+    if (edge) node.appendChild(el("div", { "class": "edge", title: "its edge to its parent against the history" }, "\u2191 " + edge));
+    node.appendChild(el("div", { "class": "owner" }, def.owner || "no owner"));
     if (marks.look) node.appendChild(el("span", { "class": "badge" }, "look here first"));
     return node;
   }
