@@ -719,6 +719,8 @@ def test_each_breach_is_once_per_tree_node_and_once_at_the_primary_node(
     assert october == {
         ("abm", "pipeline_created", "Pipeline created", "Chief Marketing Officer", True),
         ("cross_motion", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", False),
+        # the full funnel reads ABM's pipeline too (docs/trees.md, "The full funnel")
+        ("revenue_funnel", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", False),
     }
 
 
