@@ -2,7 +2,7 @@
 commands run as they are written, in a copy of the project, from an empty folder to the first tree.
 
 Cost (2 cores): the generator 3 s, one `dbt build` of 20k events through the Salesforce
-connector (about 70 s), `dbt show` and the export (about 20 s).
+connector and the three ad platforms (about 80 s), two `dbt show` and the export (about 30 s).
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
     environment["PATH"] = f"{bin_dir}{os.pathsep}{environment['PATH']}"
     commands = example_commands()
     assert commands[0].startswith("python scripts/generate_demo_data.py")
-    assert any(c.startswith("dbt build --vars '{crm_connector: salesforce}'") for c in commands)
+    assert any(
+        c.startswith("dbt build --vars '{crm_connector: salesforce, ad_platforms: [google_ads,")
+        for c in commands
+    )
     # one shell, so that `export` carries to the lines after it, as in a terminal
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", "\n".join(commands)],
@@ -54,6 +57,7 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # what no seed maps is listed by `dbt show`
     assert "Legal Review" in done.stdout and "Podcast" in done.stdout
+    assert "google_ads: Display | Prospecting | Test" in done.stdout
     # the first tree, from Salesforce's tables: October 2026's inbound pipeline
     exported = sorted((project / "output" / "crm-example").glob("*.json"))
     trees = [json.loads(path.read_text()) for path in exported]

@@ -63,6 +63,11 @@
         'crm_touch_window_days': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 90},
         'salesforce_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'hubspot_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'ad_platforms': {'type': 'name_list', 'choices': ['google_ads', 'linkedin_ads',
+            'facebook_ads'], 'allow_empty': true, 'default': []},
+        'google_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'linkedin_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'facebook_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
     }) }}
 {%- endmacro %}
 
