@@ -28,7 +28,7 @@ node_periods as (
 
 benchmarks as (
 
-    select * from {{ ref('kpi_benchmarks') }}
+    {{ kpi_tree.engine_seed_rows('kpi_benchmarks') }}
     where metric_id is not null
 
 ),
