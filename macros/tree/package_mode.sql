@@ -123,3 +123,43 @@
     {%- endif -%}
     {{ return(trees) }}
 {%- endmacro %}
+
+
+{% macro check_trees_have_data(relation) -%}
+    {#- Post-hook of kpi_tree: a tree none of whose nodes has an actual (other than null
+        or 0) in any period of the calendar stops the build, naming the tree, the
+        calendar's periods and the vars that set them. Installed as a package, the calendar
+        is the adopter's time spine: a calendar that misses the data is an error, not
+        a green build of empty periods. -#}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set query -%}
+        select
+            tree_id,
+            count(case when actual is not null and actual != 0 then 1 end) as actuals
+        from {{ relation }}
+        where breakdown = 'total'
+        group by tree_id
+    {%- endset -%}
+    {%- set with_data = [] -%}
+    {%- for tree_id, actuals in run_query(query).rows if actuals > 0 -%}
+        {%- do with_data.append(tree_id) -%}
+    {%- endfor -%}
+    {%- set empty = [] -%}
+    {%- for tree in kpi_tree.tree_definitions() if tree.tree_id not in with_data -%}
+        {%- do empty.append(tree.tree_id) -%}
+    {%- endfor -%}
+    {%- if empty -%}
+        {%- set periods = run_query('select min(period_start), max(period_end) from ' ~ relation).rows[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "tree '" ~ empty[0] ~ "' has no data in any period of its calendar ("
+            ~ (periods[0] ~ ' to ' ~ periods[1] if periods[0] is not none else 'no period at all')
+            ~ "; trees without data: " ~ empty | join(', ')
+            ~ "): the calendar is the days of the time spine var metric_time_spine names "
+            ~ "(" ~ kpi_tree.time_spine_model() ~ "), within vars kpi_calendar_start ("
+            ~ kpi_tree.typed_var('kpi_calendar_start') ~ ") and kpi_calendar_end ("
+            ~ kpi_tree.typed_var('kpi_calendar_end') ~ "); set them to cover your data") }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}

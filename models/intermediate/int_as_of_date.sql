@@ -6,14 +6,16 @@
     count only its elapsed days. -#}
 {%- set as_of_date = kpi_tree.typed_var('kpi_as_of_date') %}
 {%- set load_day = 'cast(' ~ kpi_tree.load_time() ~ ' as date)' %}
-
-{%- if kpi_tree.demo_enabled() %}
+{%- set funnel_days = 'select * from ' ~ ref('int_funnel_events_aggregated_daily')
+    if kpi_tree.demo_enabled() else 'select cast(null as date) as activity_date' %}
+{#- installed: no funnel events, the load time's day -#}
+{%- set no_events = '' if kpi_tree.demo_enabled() else ',\n            ' ~ load_day %}
 
 with
 
 funnel_days as (
 
-    select * from {{ ref('int_funnel_events_aggregated_daily') }}
+    {{ funnel_days }}
 
 ),
 
@@ -22,27 +24,11 @@ final as (
     select
         coalesce(
             cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
-            least(max(activity_date), {{ load_day }})
+            least(max(activity_date), {{ load_day }}){{ no_events }}
         ) as as_of_date
 
     from funnel_days
 
 )
-
-{%- else %}
-
-with
-
-final as (
-
-    select
-        coalesce(
-            cast({{ kpi_tree.quote_string(as_of_date) if as_of_date else 'null' }} as date),
-            {{ load_day }}
-        ) as as_of_date
-
-)
-
-{%- endif %}
 
 select * from final

@@ -14,6 +14,14 @@
     if execute else 'date_day' %}
 {%- set calendar_start = kpi_tree.typed_var('kpi_calendar_start') %}
 {%- set calendar_end = kpi_tree.typed_var('kpi_calendar_end') %}
+{%- set day = 'cast(' ~ day_column ~ ' as date)' %}
+{%- set bounds = [] %}
+{%- if calendar_start %}
+    {%- do bounds.append(day ~ " >= cast('" ~ calendar_start ~ "' as date)") %}
+{%- endif %}
+{%- if calendar_end %}
+    {%- do bounds.append(day ~ " <= cast('" ~ calendar_end ~ "' as date)") %}
+{%- endif %}
 
 with
 
@@ -27,13 +35,7 @@ days as (
 
     select cast({{ day_column }} as date) as date_day
     from time_spine
-    {%- if calendar_start or calendar_end %}
-    where
-        {{ "cast(" ~ day_column ~ " as date) >= cast('" ~ calendar_start ~ "' as date)"
-            if calendar_start else '1 = 1' }}
-        and {{ "cast(" ~ day_column ~ " as date) <= cast('" ~ calendar_end ~ "' as date)"
-            if calendar_end else '1 = 1' }}
-    {%- endif %}
+    where {{ bounds | join(' and ') if bounds else 'true' }}
 
 ),
 

@@ -16,7 +16,8 @@
         other grain whose targets cover every day of the period.
 -#}
 {#- without motions (var kpi_motions empty), a blank motion is the total, `all` -#}
-{%- set blank_motion = 'motion' if kpi_tree.typed_var('kpi_motions') else "coalesce(motion, 'all')" %}
+{%- set blank_motion = "coalesce(motion, 'all')" if not kpi_tree.typed_var('kpi_motions')
+    else 'motion' %}
 {%- set motion_rows = [{'motion': 'all', 'is_total': true}] %}
 {%- for motion in kpi_tree.typed_var('kpi_motions') %}
     {%- do motion_rows.append({'motion': motion, 'is_total': false}) %}

@@ -19,6 +19,10 @@
 {%- set windows = {'week': 13, 'month': 3, 'quarter': 1} %}
 {%- set last_year = {'week': 52, 'month': 12, 'quarter': 4} %}
 
+{#- without motions (var kpi_motions empty), a blank motion is the total, `all` -#}
+{%- set blank_motion = "coalesce(motion, 'all')" if not kpi_tree.typed_var('kpi_motions')
+    else 'motion' %}
+
 with
 
 rules as (
@@ -97,7 +101,7 @@ typed_rules as (
         rule_id,
         metric_id,
         grain,
-        {{ "motion" if kpi_tree.typed_var('kpi_motions') else "coalesce(motion, 'all') as motion" }},
+        {{ blank_motion }} as motion,
         baseline,
         cast(uplift as {{ kpi_tree.type_double() }}) as uplift,
         cast(starts_on as date) as starts_on,
