@@ -21,7 +21,7 @@
         and reach the engine only in the demo. -#}
     {{ return(['kpi_motions', 'kpi_drill_downs', 'kpi_calendar_start', 'kpi_calendar_end',
         'metric_time_spine', 'metric_views_depend_on', 'kpi_layers', 'kpi_core_layers',
-        'kpi_executive_metrics_min', 'kpi_executive_metrics_max']) }}
+        'kpi_executive_metrics_min', 'kpi_executive_metrics_max', 'kpi_tree_without_data']) }}
 {%- endmacro %}
 
 
@@ -127,8 +127,10 @@
 
 {% macro check_trees_have_data(relation) -%}
     {#- Post-hook of kpi_tree: a tree none of whose nodes has an actual (other than null
-        or 0) in any period of the calendar stops the build, naming the tree, the
-        calendar's periods and the vars that set them. Installed as a package, the calendar
+        or 0) in any period of the calendar stops the build (a warning when var
+        kpi_tree_without_data is warn, as in the demo, whose tests build it over data
+        that feeds some trees only), naming the tree, the calendar's periods and the
+        vars that set them. Installed as a package, the calendar
         is the adopter's time spine: a calendar that misses the data is an error, not
         a green build of empty periods. -#}
     {%- if not execute -%}
@@ -152,7 +154,9 @@
     {%- endfor -%}
     {%- if empty -%}
         {%- set periods = run_query('select min(period_start), max(period_end) from ' ~ relation).rows[0] -%}
-        {{ exceptions.raise_compiler_error(
+        {%- set report = exceptions.warn if kpi_tree.typed_var('kpi_tree_without_data') == 'warn'
+            else exceptions.raise_compiler_error -%}
+        {{ report(
             "tree '" ~ empty[0] ~ "' has no data in any period of its calendar ("
             ~ (periods[0] ~ ' to ' ~ periods[1] if periods[0] is not none else 'no period at all')
             ~ "; trees without data: " ~ empty | join(', ')

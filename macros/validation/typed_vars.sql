@@ -38,6 +38,7 @@
         'kpi_tree_grains': {'type': 'name_list', 'choices': ['week', 'month', 'quarter'],
             'default': ['week', 'month', 'quarter']},
         'kpi_drill_downs': {'type': 'name_lists', 'default': []},
+        'kpi_tree_without_data': {'type': 'name', 'choices': ['error', 'warn'], 'default': 'error'},
         'kpi_layers': {'type': 'name_list', 'default': ['outcome', 'driver', 'diagnostic']},
         'kpi_core_layers': {'type': 'name_list', 'default': ['outcome', 'driver']},
         'kpi_max_core_metrics': {'type': 'number', 'minimum': 1, 'integer': true, 'default': 15},
