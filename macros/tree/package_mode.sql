@@ -113,10 +113,16 @@
 {% macro declared_trees() -%}
     {#- var('kpi_trees'), or none when set nowhere. Installed as a package, the demo's
         own trees (which dbt hands to the package's models unless the project sets
-        vars.kpi_trees) stop the parse, asking for the project's trees. -#}
+        vars.kpi_trees) are none at parse time and stop the build, asking for the
+        project's trees. -#}
     {%- set trees = var('kpi_trees', none) -%}
     {%- if not kpi_tree.demo_enabled() and trees is not none
         and trees == var('kpi_tree_demo', {}).get('kpi_trees') -%}
+        {#- at parse time, no trees: dbt parses the package's models even where a project
+            disables them (kpi-tree installed for its compiler alone) -#}
+        {%- if not execute -%}
+            {{ return(none) }}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
             "kpi-tree is installed as a package and your project sets no vars.kpi_trees: "
             ~ "declare your trees there (docs/package.md); the demo's trees are not yours") }}
