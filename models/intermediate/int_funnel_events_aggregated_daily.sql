@@ -49,7 +49,12 @@ contact_requests_and_meetings as (
 
     {#- read apart from the events above, so that each CTE is read once (a CTE read
         twice is materialized by DuckDB and PostgreSQL) -#}
-    select source_system, event_id, contact_id, occurred_at, event_type
+    select
+        source_system,
+        event_id,
+        contact_id,
+        occurred_at,
+        event_type
     from {{ ref('stg_marketing__funnel_events') }}
     where
         event_type in ('demo_request', 'meeting_scheduled')
@@ -120,7 +125,10 @@ lead_times as (
 
     {#- every meeting scheduled: lead_times is joined to the events rebuilt, so a
         meeting outside the groups to rebuild is computed and left unused -#}
-    select source_system, event_id, latest_demo_request_at
+    select
+        source_system,
+        event_id,
+        latest_demo_request_at
     from latest_demo_requests
     where event_type = 'meeting_scheduled' and latest_demo_request_at is not null
 
