@@ -148,6 +148,14 @@ sql-lint: install-dev
 			$(BIN)/sqlfluff lint models/sources/$$crm models/sources/crm --processes 2 \
 			--config target/sqlfluff-$$crm.cfg || exit 1; \
 	done
+	@# The ad platforms likewise, all three at once (a list var: sqlfluff's ini config has
+	@# only scalars, its pyproject.toml form takes the list).
+	$(BIN)/python scripts/generate_demo_data.py --events 1000 --ads --output-dir target/sqlfluff-ads --quiet
+	printf '[tool.sqlfluff.templater.dbt]\nproject_dir = "%s"\nprofiles_dir = "%s"\n[tool.sqlfluff.templater.dbt.context]\nad_platforms = ["google_ads", "linkedin_ads", "facebook_ads"]\n' \
+		$(CURDIR) $(CURDIR) > target/sqlfluff-ads/pyproject.toml
+	rm -f target/sqlfluff.duckdb
+	KPI_RAW_DIR=target/sqlfluff-ads KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
+		$(BIN)/sqlfluff lint models/sources/ads --processes 2 --config target/sqlfluff-ads/pyproject.toml
 
 py-lint: install-dev
 	$(BIN)/ruff check scripts tests_py dashboards

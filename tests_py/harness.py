@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -277,3 +278,21 @@ def write_empty_raw_tables(raw_dir: Path) -> None:
             f"to '{raw_dir}/{table}/part-0.parquet'"
         )
     connection.close()
+
+
+def run_shell(commands: str, cwd: Path, env: Mapping[str, str], timeout: int) -> str:
+    """Commands as typed in one terminal (`export` carries to the lines after it), with
+    this Python's environment first on PATH; their output, or a failure showing its end."""
+    environment = dict(env)
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}"
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", commands],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
+    return done.stdout

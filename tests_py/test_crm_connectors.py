@@ -1,11 +1,13 @@
-"""The CRM connectors' round trip (docs/connectors.md), on DuckDB and PostgreSQL.
+"""The connectors' round trip (docs/connectors.md), on DuckDB and PostgreSQL.
 
-`generate_demo_data.py --crm <crm>` writes the demo business twice in one folder: as the
-raw contract (with the CRM's ids) and as the CRM's own tables, the way a managed connector
-lands them (DIR/<crm>/), with deleted, merged and history-mode records, non-USD
-opportunities, fiscal years from February and values no seed maps planted among them. Per
+`generate_demo_data.py --crm <crm> --ads` writes the demo business twice in one folder: as
+the raw contract (with the CRM's ids) and as the CRM's and the ad platforms' own tables, the
+way a managed connector lands them (DIR/<crm>/, DIR/google_ads/, ...), with deleted, merged
+and history-mode records, non-USD opportunities and ad accounts, text-typed and sparse
+tables, fiscal years from February and values no seed maps planted among them. Per
 engine, the contract tables are built once through the contract (the reference) and once
-through each connector (var crm_connector, Salesforce's with HubSpot landed beside it);
+through each full mix of connectors (var crm_connector with the three ad platforms of var
+ad_platforms; Salesforce's with HubSpot landed beside it);
 every tree (every node, period and drill-down of the small trees, every column of kpi_tree)
 must give the same numbers. What the CRMs cannot carry differs outside the trees only, within
 documented bounds: touches (a campaign response names no opportunity, so an opportunity takes
@@ -16,8 +18,10 @@ CRMs' people must match by email, and a CRM record updated, or deleted, after st
 come through an incremental run as a re-sent row, or be reported.
 
 Cost (20k events, the small trees, 2 cores shared with other work): per engine 110 s to 250 s
-for the three builds (the reference without data tests, then each connector's `dbt build`),
-about 20 s per incremental run; the generator 3 s per CRM. About 8 minutes for the module.
+for the three builds (the reference without data tests, then each connector's `dbt build`,
+the ad platforms' models with it), about 20 s per incremental run; the generator 3 s per CRM.
+About 8 minutes for the module (DuckDB alone 6 min; 22 min for both engines on a busy
+machine, 2026-12-07).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from harness import SCRIPTS_DIR, SMALL_TREES, Engine, environment, load_script, 
 
 EVENTS = 20_000
 CRMS = ("salesforce", "hubspot")
+AD_PLATFORMS = ("google_ads", "linkedin_ads", "facebook_ads")
 # Planted records the report counts that are no rejection (filtered, or converted).
 NOT_REJECTED = ("deleted_records", "merged_records", "history_mode_versions",
                 "non_usd_opportunities")  # fmt: skip
@@ -49,7 +54,7 @@ TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown"
 def generate(crm: str, folder: Path) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", str(EVENTS),
-         "--crm", crm, "--output-dir", str(folder), "--quiet"],
+         "--crm", crm, "--ads", "--output-dir", str(folder), "--quiet"],
         check=True,
     )  # fmt: skip
     return dict(json.loads((folder / "generation_report.json").read_text()))
@@ -68,17 +73,22 @@ class Builds:
 
 def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
     """The build's vars: the connector, the other CRM landed beside it (Salesforce's build:
-    its people are matched with HubSpot's), and on PostgreSQL the schemas they are in."""
+    its people are matched with HubSpot's), the ad platforms, and on PostgreSQL the schemas
+    they are in."""
     also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
-    settings: dict[str, Any] = {"crm_connector": crm, "crm_also_landed": also, **SMALL_TREES}
+    settings: dict[str, Any] = {
+        "crm_connector": crm, "crm_also_landed": also, "ad_platforms": list(AD_PLATFORMS),
+        **SMALL_TREES,
+    }  # fmt: skip
     if engine.name == "postgres":
-        for landed in (crm, *also):
+        for landed in (crm, *also, *AD_PLATFORMS):
             settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
     return settings
 
 
 def load_crm(engine: Engine, crm: str, raw_dir: Path) -> None:
-    """Point the connector at the CRM's tables: a parquet folder (DuckDB) or a schema."""
+    """Point the connector at the CRM's (or an ad platform's) tables: a parquet folder
+    (DuckDB) or a schema."""
     engine.env[f"KPI_{crm.upper()}_DIR"] = str(raw_dir / crm)
     if engine.name == "postgres":
         schema = engine.env[f"KPI_{crm.upper()}_SCHEMA"] = f"{engine.schema}_crm_{crm}"
@@ -125,6 +135,8 @@ def builds(
             else:
                 engine.load_raw(raw_dir)
             load_crm(engine, crm, raw_dir)
+            for platform in AD_PLATFORMS:
+                load_crm(engine, platform, raw_dir)
             if crm == "salesforce" and "hubspot" in crm_raw:
                 load_crm(engine, "hubspot", crm_raw["hubspot"][0])
             engine.dbt(["build", "--vars", json.dumps(crm_vars(crm, engine))])
@@ -260,6 +272,69 @@ def test_the_connector_quarantines_what_was_planted(builds: Builds, crm: str) ->
         if reason.startswith("unmapped_"):
             field = reason.removeprefix("unmapped_").replace("_", " ")
             assert f"{crm}: 1 {field} value is not mapped: " in log, field
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_ad_spend_from_the_platforms_equals_the_contract(builds: Builds, crm: str) -> None:
+    """Every staged day of every campaign has the contract's spend, in USD, whether it came
+    from a platform (converted from EUR, GBP, micros, text) or from the contract's table."""
+    engine = builds.crm[crm]
+    key = "spend_date, channel, motion, campaign"
+
+    def staged(built: Engine) -> dict[tuple[Any, ...], float]:
+        relation = built.relation("staging", "stg_marketing__ad_spend")
+        rows = built.query(f"select {key}, spend_usd from {relation}")
+        return {tuple(row[:4]): float(row[4]) for row in rows}
+
+    reference, through_platforms = staged(builds.contract), staged(engine)
+    assert len(reference) > 10_000
+    assert reference.keys() == through_platforms.keys()
+    differing = [k for k, v in reference.items() if not same_value(v, through_platforms[k])]
+    assert differing == [], differing[:5]
+    # the platforms' campaigns did come from the platforms, in every currency
+    classified = engine.relation("sources", "ads__ad_spend_classified")
+    by_platform = dict(
+        engine.query(
+            f"select platform || ':' || currency_code, count(distinct contract_campaign) from "
+            f"(select platform, currency_code, campaign as contract_campaign from {classified} "
+            "where rejection_reason is null) as mapped group by 1"
+        )
+    )
+    assert by_platform == {
+        "google_ads:USD": 4, "google_ads:EUR": 1, "linkedin_ads:GBP": 2, "facebook_ads:USD": 1,
+    }  # fmt: skip
+
+
+def test_the_ads_connector_quarantines_what_was_planted(builds: Builds) -> None:
+    """The campaign no seed maps and the one mapped to `none` are kept out and counted;
+    deleted stats rows and old versions are filtered; the warn test names the campaign."""
+    engine = builds.crm["salesforce"]
+    planted = builds.reports["salesforce"]["ads"]["planted"]
+    rejected = dict(
+        engine.query(
+            "select rejection_reason, count(*) "
+            f"from {engine.relation('sources', 'ads__rejected')} group by 1"
+        )
+    )
+    assert planted["unmapped_campaign"] > 0 and planted["excluded_by_motion_mapping"] > 0
+    assert rejected == {
+        "unmapped_campaign": planted["unmapped_campaign"],
+        "excluded_by_motion_mapping": planted["excluded_by_motion_mapping"],
+    }
+    assert planted["deleted_stats_rows"] > 0 and planted["history_versions"] == 4
+    result = engine.dbt(
+        ["test", "--select", "ads__unmapped_values",
+         "--vars", json.dumps(crm_vars("salesforce", engine))]
+    )  # fmt: skip
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("ads_values_are_mapped")]
+    assert warned == [("warn", 1)]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    rows = planted["unmapped_campaign"]
+    assert (
+        "ads: 1 campaign value is not mapped: google_ads: Display | Prospecting | Test "
+        f"({rows} rows) (seeds/ads_campaigns.csv; ads__rejected has the records)"
+    ) in log
 
 
 @pytest.mark.parametrize("crm", CRMS)

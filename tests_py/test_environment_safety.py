@@ -148,8 +148,8 @@ def test_an_environment_variable_in_a_definition_is_refused_naming_it_and_the_fi
         ),
         pytest.param(
             Path("dbt_project.yml"),
-            "  motions: [inbound, abm, partner, product_led]\n",
-            "  motions: [inbound, \"{{ env_var('HOME') }}\"]\n",
+            "  motions: &motions [inbound, abm, partner, product_led]\n",
+            "  motions: &motions [inbound, \"{{ env_var('HOME') }}\"]\n",
             "var 'motions', field [1]",
             id="vocabulary-var",
         ),

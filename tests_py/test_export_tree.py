@@ -170,7 +170,7 @@ def test_export_json_follows_the_schema(either_month: Exported) -> None:
     document_schema = schema()
     validator(document_schema).validate(either_month.tree)
     assert either_month.run.code == 0, either_month.run.stderr
-    assert either_month.tree["schema_version"] == "2.3"
+    assert either_month.tree["schema_version"] == "2.4"
     assert either_month.tree["as_of_date"] >= "2026-10-31"
     breaches_schema = {
         "$schema": document_schema["$schema"],
@@ -179,6 +179,34 @@ def test_export_json_follows_the_schema(either_month: Exported) -> None:
         "items": {"$ref": "#/$defs/breach"},
     }
     validator(breaches_schema).validate(either_month.breaches)
+
+
+def test_every_edge_shows_its_lag_and_strength(built_engine: Engine, october: Exported) -> None:
+    """Each node's edge to its parent as kpi_driver_checks has it, in the JSON, the console,
+    the Markdown table and the page's data (issue 30, item 5)."""
+    checks = {
+        row[0]: tree.DriverCheck(row[1], row[2], row[3], row[4])
+        for row in built_engine.query(
+            "select node_id, best_lag_weeks, best_lag_correlation, has_relation, "
+            f"has_expected_sign from {built_engine.relation('marts', 'kpi_driver_checks')} "
+            "where tree_id = 'inbound' and motion = 'inbound'"
+        )
+    }
+    nodes = list(walk(october.tree["root"]))
+    assert nodes[0]["driver_check"] is None  # the root has no parent
+    assert {node["node_id"] for node in nodes[1:]} == set(checks)
+    markdown = october.markdown
+    page = (october.output_dir / f"{STEM}.html").read_text(encoding="utf-8")
+    for node in nodes[1:]:
+        expected = checks[node["node_id"]]
+        assert node["driver_check"] == dataclasses.asdict(expected), node["node_id"]
+        text = formatting.driver_check_text(expected)
+        assert tree_line(october.run.stdout, node["label"]).endswith(f"  {text}")
+        assert f"| {text} |" in markdown
+        assert json.dumps(text) in page
+    # a lag shows where there is one (the opportunity creation rate moves its parent a week later)
+    assert any(c.best_lag_weeks and c.has_relation for c in checks.values())
+    assert "Edge vs history" in markdown
 
 
 def test_export_root_is_the_kpi_tree_row(built_engine: Engine, october: Exported) -> None:
@@ -691,6 +719,8 @@ def test_each_breach_is_once_per_tree_node_and_once_at_the_primary_node(
     assert october == {
         ("abm", "pipeline_created", "Pipeline created", "Chief Marketing Officer", True),
         ("cross_motion", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", False),
+        # the full funnel reads ABM's pipeline too (docs/trees.md, "The full funnel")
+        ("revenue_funnel", "abm_pipeline", "Pipeline created (abm)", "Head of ABM", False),
     }
 
 
@@ -935,6 +965,9 @@ def test_tree_page_shows_the_kpi_tree_numbers_and_where_to_look_first(
             assert ("not judged yet" in text) == maturing, node_id
             assert formatting.format_value(node["target"], node["unit"]) in text, node_id
             assert node["owner"] in text, node_id
+            if node["driver_check"] is not None:  # the edge's lag and strength on the box
+                edge = formatting.driver_check_text(tree.DriverCheck(**node["driver_check"]))
+                assert edge in text, node_id
             assert boxes[node_id]["status"] == node["status"], node_id
             assert boxes[node_id]["role"] == node["role"], node_id
         look = document["where_to_look_first"][0]["node_id"]

@@ -3,7 +3,8 @@
 The evaluator package cannot be installed here (no dbt Hub), so its rules that
 matter to this project are checked in pytest. Each exception is listed with
 its reason. Each rule holds for the project as it is parsed with every CRM connector
-(var crm_connector), whose models are built only when chosen.
+(var crm_connector, each with the three ad platforms of var ad_platforms), whose models are
+built only when chosen.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ NO_KEY_BY_DESIGN = {
         for crm in ("salesforce", "hubspot")
     },
     "crm__contract_funnel_events": "the contract's own rows as landed, re-sends too",
+    "ads__contract_ad_spend": "the contract's own rows as landed, re-sends too",
+    "ads__ad_spend": "the raw contract's rows as staging reads them (staging checks the key)",
+    "ads__rejected": "every campaign-day the connector left out (keyed in the classified model)",
 }
+AD_PLATFORMS = ("google_ads", "linkedin_ads", "facebook_ads")
 CONNECTORS = ("contract", "salesforce", "hubspot")
 # Models without a parent, and why.
 NO_PARENTS_BY_DESIGN = {
@@ -55,7 +60,14 @@ NO_FRESHNESS_BY_DESIGN = {
 }
 FOLDER_PREFIXES = {
     "staging": ("stg_", "base_"),
-    "sources": ("stg_", "salesforce__", "hubspot__", "crm__"),
+    "sources": (
+        "stg_",
+        "salesforce__",
+        "hubspot__",
+        "crm__",
+        "ads__",
+        *(f"{platform}__" for platform in AD_PLATFORMS),
+    ),
     "intermediate": ("int_",),
     "semantic": ("kpi_time_spine", "definition_"),
     "tree": ("tree_",),
@@ -76,7 +88,8 @@ def manifest(
 ) -> dict[str, Any]:
     target = tmp_path_factory.mktemp(f"structure-{request.param}")
     env = {"KPI_DUCKDB_PATH": str(target / "parse.duckdb"), "KPI_SCHEMA": "kpi"}
-    settings = json.dumps({"crm_connector": request.param})
+    platforms = list(AD_PLATFORMS) if request.param != "contract" else []
+    settings = json.dumps({"crm_connector": request.param, "ad_platforms": platforms})
     run_dbt(["parse", "--vars", settings], {**env, "KPI_RAW_SCHEMA": "raw"}, target)
     parsed = dict(json.loads((target / "manifest.json").read_text()))
     parsed["crm_connector"] = request.param
@@ -211,7 +224,7 @@ def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None
         **({"sources": {"kpi_sources"}} if connector != "contract" else {}),
     }
     sources = {source["schema"] for source in manifest["sources"].values()}
-    assert sources == ({"raw"} if connector == "contract" else {"raw", connector})
+    assert sources == ({"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS})
 
 
 def test_no_intermediate_or_tree_model_reads_a_mart(manifest: dict[str, Any]) -> None:
@@ -227,8 +240,9 @@ def test_no_intermediate_or_tree_model_reads_a_mart(manifest: dict[str, Any]) ->
 def test_connectors_read_only_their_sources_seeds_and_own_models(
     manifest: dict[str, Any],
 ) -> None:
-    """A connector comes before staging: it reads its CRM's sources, the mapping seeds, the
-    contract's funnel events (the rows no CRM holds) and its own models, nothing staged."""
+    """A connector comes before staging: it reads its CRM's (or platforms') sources, the
+    mapping seeds, the contract's funnel events and ad spend (the rows no CRM or platform
+    holds) and its own models, nothing staged."""
     all_models = models(manifest)
     for node in all_models.values():
         if folder(node) != "sources":

@@ -74,6 +74,11 @@ OLD_README_HEADINGS = (
 # Paths named in code that are not this repository's files, and why.
 NOT_IN_THIS_REPOSITORY = {
     "models/metrics/orders_metric.sql": "a view in an adopter's project (compiler.md's example)",
+    # the adopter's files of the README's "Use kpi-tree in another dbt project"
+    "models/semantic/_kpi_metrics.yml": "an adopter's metrics (README, package use)",
+    "seeds/sales_targets.csv": "an adopter's targets (README, package use)",
+    "seeds/sales_thresholds.csv": "an adopter's thresholds (README, package use)",
+    "models/metrics/kpi_$metric.sql": "an adopter's views (README, package use)",
 }
 # Folders and root files a path in code may start with (generated folders such as target/,
 # data/ and output/ are not checked: a fresh clone has none of them).

@@ -188,6 +188,22 @@ select * from final
 {#- Warns with the values no mapping seed maps, one row per value, and says them in the
     log: "7 stage names are not mapped: Discovery (120 rows), ..." (a new CRM's first
     build shows what to add to seeds/crm_*.csv). -#}
+{%- do kpi_tree.log_unmapped_values(model, crm, 'seeds/crm_*.csv') %}
+select * from {{ model }}
+{% endtest %}
+
+
+{% test ads_values_are_mapped(model) %}
+{#- The same for the ad platforms: "ads: 1 campaign value is not mapped: google_ads:
+    Display (30 rows)" (seeds/ads_campaigns.csv). -#}
+{%- do kpi_tree.log_unmapped_values(model, 'ads', 'seeds/ads_campaigns.csv') %}
+select * from {{ model }}
+{% endtest %}
+
+
+{% macro log_unmapped_values(model, system, seeds) %}
+{#- Says a connector's unmapped values (<system>__unmapped_values: unmapped_field,
+    unmapped_value, row_count) in the log, per field, the most frequent first. -#}
 {%- if execute %}
     {%- set found = run_query(
         'select unmapped_field, unmapped_value, sum(row_count) from ' ~ model
@@ -199,14 +215,13 @@ select * from final
             (row[1] if row[1] is not none else '(blank)') ~ ' (' ~ row[2] ~ ' rows)') %}
     {%- endfor %}
     {%- for field, values in by_field.items() %}
-        {{ log(crm ~ ': ' ~ values | length ~ ' ' ~ field | replace('_', ' ')
+        {{ log(system ~ ': ' ~ values | length ~ ' ' ~ field | replace('_', ' ')
             ~ (' values are' if values | length > 1 else ' value is') ~ ' not mapped: '
-            ~ values | join(', ') ~ ' (seeds/crm_*.csv; ' ~ crm
+            ~ values | join(', ') ~ ' (' ~ seeds ~ '; ' ~ system
             ~ '__rejected has the records)', info=true) }}
     {%- endfor %}
 {%- endif %}
-select * from {{ model }}
-{% endtest %}
+{% endmacro %}
 
 
 {% test crm_versions_still_in_crm(model, classified, key_column) %}

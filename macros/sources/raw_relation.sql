@@ -3,7 +3,8 @@
     chooses what feeds the tables a CRM covers: `contract` (the contract's own tables,
     source `marketing`), `salesforce` or `hubspot` (the connector's output model
     `<connector>__<table>`, models/sources/<connector>/, with exactly the contract's
-    columns and types). Every other table is always read from the contract.
+    columns and types). Var ad_platforms does the same for ad_spend (`ads__ad_spend`,
+    models/sources/ads/). Every other table is always read from the contract.
 -#}
 
 {% macro crm_connectors() -%}
@@ -35,20 +36,33 @@
 {%- endmacro %}
 
 
+{% macro ad_platforms() -%}
+    {#- The ad platforms var ad_platforms names (checked): with any, the contract's
+        ad_spend is read from the ads connector (models/sources/ads/). -#}
+    {{ return(kpi_tree.typed_var('ad_platforms')) }}
+{%- endmacro %}
+
+
 {% macro raw_relation(table_name) -%}
     {#- The relation staging reads the raw contract table table_name from. -#}
     {%- set connector = kpi_tree.crm_connector() -%}
+    {%- set model_name = none -%}
     {%- if connector != 'contract'
         and table_name in kpi_tree.crm_connectors()[connector] -%}
+        {%- set model_name = connector ~ '__' ~ table_name -%}
+    {%- elif table_name == 'ad_spend' and kpi_tree.ad_platforms() | length > 0 -%}
+        {%- set model_name = 'ads__ad_spend' -%}
+    {%- endif -%}
+    {%- if model_name is not none -%}
         {%- if execute and model is defined and model.resource_type == 'test' -%}
             {#- A test's dependencies are the ref() calls of its arguments, read before
                 they are rendered: the connector's model is named here without ref()
                 (the test depends on the base model that reads it). -#}
-            {%- set node = graph.nodes['model.kpi_tree.' ~ connector ~ '__' ~ table_name] -%}
+            {%- set node = graph.nodes['model.kpi_tree.' ~ model_name] -%}
             {{ return(api.Relation.create(
                 database=node.database, schema=node.schema, identifier=node.alias)) }}
         {%- endif -%}
-        {{ return(ref(connector ~ '__' ~ table_name)) }}
+        {{ return(ref(model_name)) }}
     {%- endif -%}
     {{ return(source('marketing', table_name)) }}
 {%- endmacro %}

@@ -16,7 +16,8 @@
     {#- The keys a tree and a tree node may carry, and the values the enumerated ones allow. -#}
     {{ return({
         'tree': ['label', 'owner', 'scope', 'root', 'north_star', 'description', 'nodes'],
-        'tree_required': ['label', 'owner', 'scope', 'root', 'nodes'],
+        'tree_required': ['label', 'owner', 'scope', 'root', 'nodes']
+            if kpi_tree.typed_var('kpi_motions') else ['label', 'owner', 'root', 'nodes'],
         'node': ['parent', 'role', 'combine', 'metric', 'motion', 'subtree', 'expected_sign'],
         'role': ['driver', 'diagnostic'],
         'expected_sign': ['positive', 'negative'],
@@ -34,7 +35,7 @@
         expected_sign, keys, declaration_order}]}. Tolerates any shape (a rule reports what is wrong).
         Works at parse time (vars only).
     -#}
-    {%- set raw_trees = var('kpi_trees', {}) -%}
+    {%- set raw_trees = kpi_tree.declared_trees() or {} -%}
     {%- set trees = [] -%}
     {%- if raw_trees is not mapping -%}
         {{ return(trees) }}
@@ -42,7 +43,9 @@
     {%- for tree_id, raw in raw_trees.items() -%}
         {%- set tree = raw if raw is mapping else {} -%}
         {%- set raw_nodes = tree.get('nodes') if tree.get('nodes') is mapping else {} -%}
-        {%- set scope = tree.get('scope') -%}
+        {#- without motions (var kpi_motions empty), a tree is over all the data: scope [all] -#}
+        {%- set scope = tree.get('scope')
+            if tree.get('scope') is not none or kpi_tree.typed_var('kpi_motions') else ['all'] -%}
         {%- set nodes = [] -%}
         {%- for node_id, raw_node in raw_nodes.items() -%}
             {%- set node = raw_node if raw_node is mapping else {} -%}
@@ -369,11 +372,15 @@
 
 {% macro tree_breakdowns() -%}
     {#- The breakdowns the trees read: the total, by motion, and each drill-down
-        of var('kpi_drill_downs') alone and within a motion. -#}
-    {%- set breakdowns = [[], ['motion']] -%}
+        of var('kpi_drill_downs') alone and within a motion (no motion breakdown
+        when var kpi_motions is empty: a semantic layer without motions). -#}
+    {%- set motions = (kpi_tree.typed_var('kpi_motions') | length) > 0 -%}
+    {%- set breakdowns = [[], ['motion']] if motions else [[]] -%}
     {%- for drill_down in kpi_tree.typed_var('kpi_drill_downs') -%}
         {%- do breakdowns.append(drill_down | list) -%}
-        {%- do breakdowns.append(['motion'] + drill_down | list) -%}
+        {%- if motions -%}
+            {%- do breakdowns.append(['motion'] + drill_down | list) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(breakdowns) }}
 {%- endmacro %}

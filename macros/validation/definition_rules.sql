@@ -20,19 +20,24 @@
 
 
 {% macro metric_meta_schema() -%}
-    {#- The keys of a metric's config.meta.kpi, and the values the enumerated ones allow. -#}
+    {#- The keys of a metric's config.meta.kpi, and the values the enumerated ones allow.
+        The layers and the size rules are vars (the demo's in vars.kpi_tree_demo). -#}
+    {%- set layers = kpi_tree.typed_var('kpi_layers') -%}
+    {%- set core_layers = kpi_tree.typed_var('kpi_core_layers') -%}
     {{ return({
         'required': ['layer', 'owner', 'cadence', 'direction', 'unit'],
         'optional': ['executive', 'unbounded'],
         'allowed': {
-            'layer': ['business_outcome', 'pipeline_mechanics', 'channel_diagnostic'],
+            'layer': layers,
             'cadence': ['weekly', 'monthly', 'quarterly'],
             'direction': ['higher_is_better', 'lower_is_better'],
             'unit': ['count', 'usd', 'ratio', 'hours', 'months', 'multiple'],
         },
-        'core_layers': ['business_outcome', 'pipeline_mechanics'],
-        'max_core_metrics': 15,
-        'executive_size': [8, 12],
+        'core_layers': core_layers,
+        'diagnostic_layers': layers | reject('in', core_layers) | list,
+        'max_core_metrics': kpi_tree.typed_var('kpi_max_core_metrics'),
+        'executive_size': [kpi_tree.typed_var('kpi_executive_metrics_min'),
+            kpi_tree.typed_var('kpi_executive_metrics_max')],
     }) }}
 {%- endmacro %}
 
@@ -104,10 +109,10 @@
             {%- do violations.append(kpi_tree.violation('meta_invalid_value', none, none, name,
                 "config.meta.kpi." ~ key ~ " is '" ~ kpi[key] ~ "'", "use true or false" ~ where)) -%}
         {%- endfor -%}
-        {%- if kpi.executive is sameas true and kpi.layer == 'channel_diagnostic' -%}
+        {%- if kpi.executive is sameas true and kpi.layer in schema.diagnostic_layers -%}
             {%- do violations.append(kpi_tree.violation('executive_diagnostic', none, none, name,
                 "a channel diagnostic is on the executive scorecard (outcomes and diagnostics never mix)",
-                "remove executive: true, or move the metric to business_outcome or pipeline_mechanics" ~ where)) -%}
+                "remove executive: true, or move the metric to " ~ schema.core_layers | join(' or ') ~ where)) -%}
         {%- endif -%}
     {%- endif -%}
     {{ return(violations) }}
@@ -120,10 +125,10 @@
     {%- set keys = kpi_tree.tree_keys() -%}
     {%- set trees = kpi_tree.tree_definitions() -%}
     {%- set tree_ids = trees | map(attribute='tree_id') | list -%}
-    {%- set motions = kpi_tree.typed_var('motions') + [keys.all_motions] -%}
+    {%- set motions = kpi_tree.typed_var('kpi_motions') + [keys.all_motions] -%}
     {%- set fix_where = " in dbt_project.yml, vars.kpi_trees." -%}
     {%- set violations = [] -%}
-    {%- if var('kpi_trees', none) is not mapping -%}
+    {%- if kpi_tree.declared_trees() is not mapping -%}
         {%- do violations.append(kpi_tree.violation('tree_missing_key', none, none, none,
             "vars.kpi_trees is not a mapping of trees", "define the trees" ~ fix_where)) -%}
     {%- endif -%}
@@ -146,7 +151,7 @@
         {%- for motion in tree.scope if motion not in motions -%}
             {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, none, none,
                 "scope names motion '" ~ motion ~ "'",
-                "use motions of var('motions') or all: " ~ motions | join(', ') ~ where)) -%}
+                "use motions of var('kpi_motions') or all: " ~ motions | join(', ') ~ where)) -%}
         {%- endfor -%}
         {%- if tree.owner is not none and (tree.owner is not string or tree.owner | trim == '') -%}
             {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, none, none,
@@ -184,10 +189,10 @@
                     node.metric_id, "expected_sign is '" ~ node.expected_sign ~ "'",
                     "use " ~ keys.expected_sign | join(' or ') ~ where ~ ".nodes." ~ node.node_id)) -%}
             {%- endif -%}
-            {%- if node.motion is not none and node.motion not in kpi_tree.typed_var('motions') -%}
+            {%- if node.motion is not none and node.motion not in kpi_tree.typed_var('kpi_motions') -%}
                 {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
                     node.metric_id, "motion is '" ~ node.motion ~ "'",
-                    "use one of " ~ kpi_tree.typed_var('motions') | join(', ') ~ where ~ ".nodes." ~ node.node_id)) -%}
+                    "use one of " ~ kpi_tree.typed_var('kpi_motions') | join(', ') ~ where ~ ".nodes." ~ node.node_id)) -%}
             {%- elif node.motion is not none and tree.scope != [keys.all_motions] -%}
                 {%- do violations.append(kpi_tree.violation('tree_invalid_value', tree.tree_id, node.node_id,
                     node.metric_id, "node reads motion '" ~ node.motion ~ "' but the tree is evaluated for "
@@ -301,8 +306,8 @@
             {%- do violations.append(kpi_tree.violation('core_tree_too_large', tree.tree_id, node.node_id,
                 node.metric_id, "metric '" ~ node.metric_id ~ "' is core metric number "
                 ~ (schema.max_core_metrics + loop.index) ~ " of tree '" ~ tree.tree_id
-                ~ "' (business_outcome and pipeline_mechanics: at most " ~ schema.max_core_metrics ~ ")",
-                "move it to channel_diagnostic, into a subtree, or out of the tree")) -%}
+                ~ "' (" ~ schema.core_layers | join(' and ') ~ ": at most " ~ schema.max_core_metrics ~ ")",
+                "move it to " ~ schema.diagnostic_layers | join(' or ') ~ ", into a subtree, or out of the tree")) -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- set executive = [] -%}

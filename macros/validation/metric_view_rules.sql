@@ -62,7 +62,7 @@
         every metric): the match definition_violations makes. -#}
     {%- set query -%}
         select rule, metric_id
-        from {{ ref('kpi_rule_exceptions') }}
+        from ({{ kpi_tree.engine_seed_rows('kpi_rule_exceptions') }}) as exceptions
         where tree_id is null and expires_on >= cast({{ dbt.current_timestamp() }} as date)
     {%- endset -%}
     {%- set excepted = [] -%}

@@ -12,7 +12,7 @@
           duplicate_target       two rows for the same metric, grain, period and motion
         Nothing while the seed is not loaded yet (compiling a fresh project).
     -#}
-    {%- if not execute or load_relation(targets_relation) is none -%}
+    {%- if not execute or (targets_relation is not string and load_relation(targets_relation) is none) -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set facts = {} -%}
@@ -25,7 +25,7 @@
     {%- set re = modules.re -%}
     {%- set calendar_start = kpi_tree.parse_date(kpi_tree.typed_var('kpi_calendar_start')) -%}
     {%- set calendar_end = kpi_tree.parse_date(kpi_tree.typed_var('kpi_calendar_end')) -%}
-    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
+    {%- set motions = kpi_tree.typed_var('kpi_motions') + ['all'] -%}
     {%- set violations = [] -%}
     {%- set seen = {} -%}
     {%- for metric_id, grain, period_start, motion, target in rows -%}
@@ -130,7 +130,7 @@
         is not a date or not the first (last) day of a period of the grain, a
         duplicate rule_id. Nothing while the seed is not loaded yet.
     -#}
-    {%- if not execute or load_relation(rules_relation) is none -%}
+    {%- if not execute or (rules_relation is not string and load_relation(rules_relation) is none) -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set metrics = kpi_tree.tree_metric_names() -%}
@@ -139,7 +139,7 @@
         ~ rules_relation
     ).rows -%}
     {%- set re = modules.re -%}
-    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
+    {%- set motions = kpi_tree.typed_var('kpi_motions') + ['all'] -%}
     {%- set violations = [] -%}
     {%- set seen = [] -%}
     {%- for rule_id, metric_id, grain, motion, baseline, uplift, starts_on, ends_on in rows -%}

@@ -7,8 +7,8 @@
         strictly between 0 and 1 as threshold; a benchmark rule for a metric no
         benchmark is read against. Nothing while the seeds are not loaded yet.
     -#}
-    {%- if not execute or load_relation(thresholds_relation) is none
-        or load_relation(benchmarks_relation) is none -%}
+    {%- if not execute or (thresholds_relation is not string and load_relation(thresholds_relation) is none)
+        or (benchmarks_relation is not string and load_relation(benchmarks_relation) is none) -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set metrics = kpi_tree.tree_metric_names() -%}
@@ -20,7 +20,7 @@
         ~ thresholds_relation
     ).rows -%}
     {%- set re = modules.re -%}
-    {%- set motions = kpi_tree.typed_var('motions') + ['all'] -%}
+    {%- set motions = kpi_tree.typed_var('kpi_motions') + ['all'] -%}
     {%- set rules = ['pct_behind_target', 'consecutive_declines', 'likely_miss', 'below_benchmark_floor', 'above_benchmark_ceiling'] -%}
     {%- set violations = [] -%}
     {%- for threshold_id, metric_id, grain, motion, rule, threshold, periods, severity in rows -%}

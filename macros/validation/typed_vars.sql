@@ -18,8 +18,8 @@
     {%- set vocabulary = {'type': 'name_list'} -%}
     {%- set tolerance = {'type': 'number', 'minimum': 0} -%}
     {{ return({
-        'kpi_calendar_start': {'type': 'date'},
-        'kpi_calendar_end': {'type': 'date'},
+        'kpi_calendar_start': {'type': 'date', 'nullable': true, 'default': none},
+        'kpi_calendar_end': {'type': 'date', 'nullable': true, 'default': none},
         'kpi_as_of_date': {'type': 'date', 'nullable': true},
         'kpi_status_tolerance': tolerance,
         'kpi_trend_flat_band': tolerance,
@@ -35,10 +35,19 @@
         'metric_views_depend_on': {'type': 'name_list', 'allow_empty': true, 'default': []},
         'metric_rows_outside_time_spine': {'type': 'name', 'choices': ['error', 'warn'],
             'default': 'error'},
-        'kpi_tree_grains': {'type': 'name_list', 'choices': ['week', 'month', 'quarter']},
+        'kpi_tree_grains': {'type': 'name_list', 'choices': ['week', 'month', 'quarter'],
+            'default': ['week', 'month', 'quarter']},
         'kpi_drill_downs': {'type': 'name_lists', 'default': []},
+        'kpi_tree_without_data': {'type': 'name', 'choices': ['error', 'warn'], 'default': 'error'},
+        'kpi_layers': {'type': 'name_list', 'default': ['outcome', 'driver', 'diagnostic']},
+        'kpi_core_layers': {'type': 'name_list', 'default': ['outcome', 'driver']},
+        'kpi_max_core_metrics': {'type': 'number', 'minimum': 1, 'integer': true, 'default': 15},
+        'kpi_executive_metrics_min': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 0},
+        'kpi_executive_metrics_max': {'type': 'number', 'minimum': 0, 'integer': true,
+            'default': 1000},
         'funnel_event_types': vocabulary,
         'motions': vocabulary,
+        'kpi_motions': {'type': 'name_list', 'allow_empty': true, 'default': []},
         'channels': vocabulary,
         'segments': vocabulary,
         'regions': vocabulary,
@@ -60,9 +69,16 @@
             'default': 26},
         'kpi_forecast_reference_periods': {'type': 'number', 'minimum': 2, 'maximum': 52,
             'integer': true, 'default': 6},
+        'kpi_pipeline_cohort_max_months': {'type': 'number', 'minimum': 1, 'maximum': 36,
+            'integer': true, 'default': 12},
         'crm_touch_window_days': {'type': 'number', 'minimum': 0, 'integer': true, 'default': 90},
         'salesforce_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'hubspot_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'ad_platforms': {'type': 'name_list', 'choices': ['google_ads', 'linkedin_ads',
+            'facebook_ads'], 'allow_empty': true, 'default': []},
+        'google_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'linkedin_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'facebook_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
     }) }}
 {%- endmacro %}
 
@@ -102,6 +118,12 @@
 
 {% macro read_var(name, default='__required__') -%}
     {#- var(name), or default when given and the var is set nowhere. -#}
+    {#- The demo's values of the settings an adopter must not inherit are in
+        var('kpi_tree_demo'), read only when the demo is the root project
+        (macros/tree/package_mode.sql). -#}
+    {%- if name in kpi_tree.demo_setting_names() and kpi_tree.demo_enabled() -%}
+        {%- set default = var('kpi_tree_demo', {}).get(name, default) -%}
+    {%- endif -%}
     {%- if default is string and default == '__required__' -%}
         {{ return(var(name)) }}
     {%- endif -%}

@@ -31,7 +31,7 @@ tree_rows as (
 
 thresholds as (
 
-    select * from {{ ref('kpi_thresholds') }}
+    {{ kpi_tree.engine_seed_rows('kpi_thresholds') }}
 
 ),
 

@@ -8,6 +8,8 @@
     cohort whose window has not closed by the as-of date is maturing: no
     value, status `maturing`, and the day it matures.
 -#}
+{#- a tree with no data in any period of its calendar fails the build (check_trees_have_data) -#}
+{{ config(post_hook="{{ kpi_tree.check_trees_have_data(this) }}") }}
 {%- set status_tolerance = kpi_tree.typed_var('kpi_status_tolerance') %}
 {%- set trend_flat_band = kpi_tree.typed_var('kpi_trend_flat_band') %}
 -- depends_on: {{ ref('tree_identities') }}
@@ -28,7 +30,7 @@ node_periods as (
 
 benchmarks as (
 
-    select * from {{ ref('kpi_benchmarks') }}
+    {{ kpi_tree.engine_seed_rows('kpi_benchmarks') }}
     where metric_id is not null
 
 ),

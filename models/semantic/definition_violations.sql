@@ -10,10 +10,10 @@
     seeds/kpi_rule_exceptions.csv is accepted, with its reason.
 -#}
 {%- do kpi_tree.record_tree_lineage() %}
-{%- set targets = ref('kpi_targets') %}
-{%- set thresholds = ref('kpi_thresholds') %}
-{%- set benchmarks = ref('kpi_benchmarks') %}
-{%- set target_rules = ref('kpi_target_rules') %}
+{%- set targets = kpi_tree.engine_seed_relation('kpi_targets') %}
+{%- set thresholds = kpi_tree.engine_seed_relation('kpi_thresholds') %}
+{%- set benchmarks = kpi_tree.engine_seed_relation('kpi_benchmarks') %}
+{%- set target_rules = kpi_tree.engine_seed_relation('kpi_target_rules') %}
 {%- set violations = [] %}
 {%- if execute %}
     {%- set nodes = kpi_tree.tree_nodes() %}
@@ -31,7 +31,7 @@ with
 
 exceptions as (
 
-    select * from {{ ref('kpi_rule_exceptions') }}
+    {{ kpi_tree.engine_seed_rows('kpi_rule_exceptions') }}
 
 ),
 

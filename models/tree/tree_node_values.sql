@@ -42,6 +42,7 @@ keyed_values as (
         grain,
         period_start,
         coalesce(motion, 'all') as value_motion,
+        {%- if drill_downs %}
         case
             {%- for drill_down in drill_downs %}
             {%- set label = drill_down | join(',') %}
@@ -49,6 +50,10 @@ keyed_values as (
             {%- endfor %}
             else 'total'
         end as breakdown,
+        {%- else %}
+        'total' as breakdown,
+        {%- endif %}
+        {%- if drill_downs %}
         case
             {%- for drill_down in drill_downs %}
             {%- set label = drill_down | join(',') %}
@@ -62,6 +67,9 @@ keyed_values as (
             {%- endfor %}
             else 'total'
         end as breakdown_value,
+        {%- else %}
+        'total' as breakdown_value,
+        {%- endif %}
         value,
         numerator,
         denominator

@@ -6,7 +6,7 @@ with
 
 targets as (
 
-    select * from {{ ref('kpi_targets') }}
+    {{ kpi_tree.engine_seed_rows('kpi_targets') }}
 
 ),
 

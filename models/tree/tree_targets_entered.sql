@@ -15,8 +15,11 @@
       - at each grain, a target entered at that grain wins, then the finest
         other grain whose targets cover every day of the period.
 -#}
+{#- without motions (var kpi_motions empty), a blank motion is the total, `all` -#}
+{%- set blank_motion = "coalesce(motion, 'all')" if not kpi_tree.typed_var('kpi_motions')
+    else 'motion' %}
 {%- set motion_rows = [{'motion': 'all', 'is_total': true}] %}
-{%- for motion in kpi_tree.typed_var('motions') %}
+{%- for motion in kpi_tree.typed_var('kpi_motions') %}
     {%- do motion_rows.append({'motion': motion, 'is_total': false}) %}
 {%- endfor %}
 
@@ -24,7 +27,7 @@ with
 
 targets as (
 
-    select * from {{ ref('kpi_targets') }}
+    {{ kpi_tree.engine_seed_rows('kpi_targets') }}
 
 ),
 
@@ -74,7 +77,7 @@ typed_targets as (
         metric_id,
         grain,
         cast(period_start as date) as period_start,
-        motion,
+        {{ blank_motion }} as motion,
         cast(target as {{ kpi_tree.type_double() }}) as target,
         0 as is_from_history,
         case when period_start is null then 2 else 0 end as precedence
@@ -87,7 +90,7 @@ typed_targets as (
         metric_id,
         grain,
         period_start,
-        motion,
+        {{ blank_motion }} as motion,
         target,
         1 as is_from_history,
         1 as precedence

@@ -7,7 +7,8 @@
       trailing_quarter       the quarter before the period (13 weeks, 3 months,
                              1 quarter): counts and dollars per period on
                              average, ratios as the ratio of the sums
-    A rule names a metric, a motion (blank: each motion; `all`: the total), the
+    A rule names a metric, a motion (blank: each motion, or the total without
+    motions, var kpi_motions empty; `all`: the total), the
     grain it sets targets at (they roll to the other grains like entered ones),
     the first and last period it covers: several rules phase an uplift across
     quarters (Q1 20%, Q2 25%, ...). A period without a baseline, or with a
@@ -18,11 +19,15 @@
 {%- set windows = {'week': 13, 'month': 3, 'quarter': 1} %}
 {%- set last_year = {'week': 52, 'month': 12, 'quarter': 4} %}
 
+{#- without motions (var kpi_motions empty), a blank motion is the total, `all` -#}
+{%- set blank_motion = "coalesce(motion, 'all')" if not kpi_tree.typed_var('kpi_motions')
+    else 'motion' %}
+
 with
 
 rules as (
 
-    select * from {{ ref('kpi_target_rules') }}
+    {{ kpi_tree.engine_seed_rows('kpi_target_rules') }}
 
 ),
 
@@ -96,7 +101,7 @@ typed_rules as (
         rule_id,
         metric_id,
         grain,
-        motion,
+        {{ blank_motion }} as motion,
         baseline,
         cast(uplift as {{ kpi_tree.type_double() }}) as uplift,
         cast(starts_on as date) as starts_on,

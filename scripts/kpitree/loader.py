@@ -20,9 +20,10 @@ Without --tables, every raw table (kpitree.raw_tables.RAW_TABLES) that has parqu
 the input folder is loaded; tables without files are skipped, so a folder written by an older
 generator (funnel_events, ad_spend, accounts only) still loads.
 
-With --crm, the CRM's tables as `generate_demo_data.py --crm` writes them (DIR/<crm>/<table>/)
-load instead, each folder a table, into --schema (default the CRM's name, where the connector
-reads them: var salesforce_schema, hubspot_schema).
+With --crm, a connector's tables as `generate_demo_data.py --crm` / `--ads` writes them
+(DIR/<crm>/<table>/, DIR/google_ads/<table>/, ...) load instead, each folder a table, into
+--schema (default the folder's name, where the connector reads them: var salesforce_schema,
+hubspot_schema, google_ads_schema, ...).
 
 Exit codes: 0 loaded, 1 database error (or a column type with no PostgreSQL mapping), 2 no
 parquet files for a table named with --tables, or for no table at all.
@@ -122,8 +123,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--crm",
-        help="load a CRM's tables instead: every table folder under INPUT_DIR/<crm>/ (as "
-        "generate_demo_data.py --crm writes them) into --schema (default: the CRM's name)",
+        help="load a connector's tables instead (a CRM or an ad platform: salesforce, "
+        "google_ads, ...): every table folder under INPUT_DIR/<name>/ (as "
+        "generate_demo_data.py --crm / --ads writes them) into --schema (default: the name)",
     )
     parser.add_argument(
         "--tables",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from kpitree.export.tree import Breach, Export, LeafAttribution, MixShift, Node, Unexplained
+from kpitree.export.tree import (
+    Breach,
+    DriverCheck,
+    Export,
+    LeafAttribution,
+    MixShift,
+    Node,
+    Unexplained,
+)
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -321,3 +329,19 @@ def mix_shift_text(item: MixShift) -> str:
         f"{one_line(item.label)}, by {dimension}: the mix carries the gap ({effects}); look "
         f"at the mix by {dimension} first, then at the {rate}."
     )
+
+
+def driver_check_text(check: DriverCheck | None) -> str:
+    """An edge's check against the history, short enough for a node's box: `lag 8 wk, r
+    +0.62`; `no relation: r +0.12 at 4 wk` (the strongest, under the threshold); `wrong
+    sign: r -0.34 at 9 wk`; `not checked` (too few weeks, or a series that never moves)."""
+    if check is None:
+        return ""
+    if check.correlation is None or check.best_lag_weeks is None or check.has_relation is None:
+        return "not checked"
+    found = f"r {check.correlation:+.2f} at {check.best_lag_weeks} wk"
+    if not check.has_relation:
+        return f"no relation: {found}"
+    if not check.has_expected_sign:
+        return f"wrong sign: {found}"
+    return f"lag {check.best_lag_weeks} wk, r {check.correlation:+.2f}"

@@ -6,8 +6,8 @@
   var DATA = JSON.parse(document.getElementById("kpi-data").textContent);
   var SVG = DATA.svg_namespace;
   var GRAINS = ["week", "month", "quarter"];
-  var WIDE = { w: 192, h: 122, colGap: 40, rowGap: 12 };
-  var NARROW = { h: 106, indent: 22, rowGap: 8, minWidth: 200 };
+  var WIDE = { w: 192, h: 136, colGap: 40, rowGap: 12 };
+  var NARROW = { h: 120, indent: 22, rowGap: 8, minWidth: 200 };
   var SPARK_PERIODS = 8;
   var state = {};
   var pinned = null;
@@ -373,9 +373,16 @@
       (maturing ? "\u00b7 not judged yet" : signedPct(valueAt(values, "variance_pct", index))) +
       (trend ? " \u00b7 " + trend : "") +
       (def.role === "diagnostic" ? " \u00b7 diagnostic" : "")));
+    var edge = edgeCheck(def);
+    if (edge) node.appendChild(el("div", { "class": "edge", title: "its edge to its parent against the history" }, "\u2191 " + edge));
     node.appendChild(el("div", { "class": "owner" }, def.owner || "no owner"));
     if (marks.look) node.appendChild(el("span", { "class": "badge" }, "look here first"));
     return node;
+  }
+
+  // the node's edge to its parent against the history (kpi_driver_checks), as text
+  function edgeCheck(def) {
+    return ((DATA.driver_checks || {})[state.tree + "|" + state.motion] || {})[def.node_id] || "";
   }
 
   // ------------------------------------------------------------------ details on hover or tap
@@ -420,7 +427,9 @@
       ["Benchmark", valueAt(values, "benchmark", index) ? valueAt(values, "benchmark", index) + ": " +
         formatValue(valueAt(values, "benchmark_low", index), def.unit) + " to " +
         formatValue(valueAt(values, "benchmark_high", index), def.unit) : null],
-      ["Note", valueAt(values, "actual_note", index)]
+      ["Note", valueAt(values, "actual_note", index)],
+      ["Edge vs history", edgeCheck(def) ? edgeCheck(def) +
+        " (the lag in weeks at which its moves best line up with its parent's; r: the correlation there)" : null]
     ];
     var list = el("dl");
     rows.forEach(function (row) {

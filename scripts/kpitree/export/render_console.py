@@ -7,6 +7,7 @@ from __future__ import annotations
 from kpitree.export.formatting import (
     actual_vs_target,
     breach_period,
+    driver_check_text,
     export_gap_sentence,
     format_rule_value,
     format_share,
@@ -100,13 +101,20 @@ def render_console(export: Export) -> list[str]:
     trend_width = max(
         len(trend_text(node.trend, node.change_vs_previous_pct)) for _, node in entries
     )
+    owner_width = max(len(one_line(node.owner)) for _, node in entries)
     for name, node in entries:
         trend = trend_text(node.trend, node.change_vs_previous_pct)
+        edge = driver_check_text(node.driver_check)
         lines.append(
             f"{name:<{label_width}}  {actual_vs_target(node):<{value_width}}  "
-            f"{node.status:<11} {trend:<{trend_width}}  {one_line(node.owner)}"
+            f"{node.status:<11} {trend:<{trend_width}}  "
+            + (f"{one_line(node.owner):<{owner_width}}  {edge}" if edge else one_line(node.owner))
         )
     lines.append("(~ diagnostic: explains its parent, outside the identity)")
+    lines.append(
+        "(lag wk, r: the week-over-week moves of a node against its parent's that many weeks "
+        "later, kpi_driver_checks)"
+    )
     lines += [
         f"({maturing_text(node)})" for _, node in export.root.walk() if node.status == "maturing"
     ]

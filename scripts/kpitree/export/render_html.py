@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from kpitree.export.formatting import (
+    driver_check_text,
     gap_sentence,
     mix_shift_note,
     mix_shift_text,
@@ -136,6 +137,13 @@ def page_from_export(export: Export) -> dict[str, Any]:
         "drill_down": {f"{key}|{period}": [drill_down_to_json(c) for c in export.drill_down]},
         "mix_shifts": {f"{key}|{period}": export.mix_shifts},
         "breaches": export.breaches,
+        "driver_checks": {
+            f"{export.tree}|{export.motion}": {
+                node.node_id: node.driver_check
+                for _, node in export.root.walk()
+                if node.driver_check is not None
+            }
+        },
     }
 
 
@@ -218,7 +226,7 @@ def page_document(page: dict[str, Any]) -> dict[str, Any]:
     offsetting and unexplained (with the gap and what the shares are shares of, as text), the
     mix shifts as text, the breaches as their JSON rows, what an open period needs."""
     leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
-    skipped = ("leaf_attribution", "breaches", "mix_shifts")
+    skipped = ("leaf_attribution", "breaches", "mix_shifts", "driver_checks")
     plain = {k: v for k, v in page.items() if k not in skipped}
     return {
         **plain,
@@ -233,6 +241,11 @@ def page_document(page: dict[str, Any]) -> dict[str, Any]:
         "mix_shifts": {k: mix_shift_texts(v) for k, v in page.get("mix_shifts", {}).items()},
         "breaches": [breach_to_json(breach) for breach in page["breaches"]],
         "required": required_texts(page),
+        # by "tree|motion", by node: its edge to its parent against the history, as text
+        "driver_checks": {
+            key: {node: driver_check_text(check) for node, check in sorted(checks.items())}
+            for key, checks in sorted(page.get("driver_checks", {}).items())
+        },
     }
 
 

@@ -23,7 +23,7 @@ from kpitree.export.tree import (
 )
 from kpitree.export.warehouse import BREACH_COLUMNS
 
-SCHEMA_VERSION = "2.3"
+SCHEMA_VERSION = "2.4"
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -65,6 +65,9 @@ def node_to_json(node: Node) -> dict[str, Any]:
             "share_of_shortfall": attribution.share_of_shortfall,
             "rank": attribution.rank,
         },
+        "driver_check": None
+        if node.driver_check is None
+        else dataclasses.asdict(node.driver_check),
         "children": [node_to_json(child) for child in node.children],
     }
 

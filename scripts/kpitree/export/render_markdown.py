@@ -15,6 +15,7 @@ from kpitree.export.formatting import (
     actual_text,
     actual_vs_target,
     breach_cells,
+    driver_check_text,
     export_gap_sentence,
     export_share_header,
     format_share,
@@ -222,11 +223,17 @@ def render_markdown(export: Export) -> str:
             md(node.status),
             md(trend_text(node.trend, node.change_vs_previous_pct)),
             md(format_signed_pct(node.change_vs_last_year_pct)),
+            md(driver_check_text(node.driver_check)),
         ]
         for depth, node in root.walk()
     ]
     header = ["Metric", "Owner", "Actual", "Target", "Variance %", "Status", "Trend"]
-    lines += markdown_table([*header, "vs last year"], node_rows)
+    lines += markdown_table([*header, "vs last year", "Edge vs history"], node_rows)
+    lines += [
+        "",
+        "Edge vs history: the lag in weeks at which the node's week-over-week moves best line "
+        "up with its parent's, and the correlation there (kpi_driver_checks).",
+    ]
     lines += ["", period_comparisons(export)]
     maturing = [node for _, node in root.walk() if node.status == "maturing"]
     if maturing:

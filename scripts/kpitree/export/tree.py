@@ -47,6 +47,18 @@ class Attribution:
     rank: int | None
 
 
+@dataclass(frozen=True)
+class DriverCheck:
+    """The node's edge to its parent checked against the history (kpi_driver_checks): the lag
+    in weeks at which its moves best line up with its parent's, the correlation there, and
+    whether that is a relation with the sign the tree assumes (null: too few weeks)."""
+
+    best_lag_weeks: int | None
+    correlation: float | None
+    has_relation: bool | None
+    has_expected_sign: bool | None
+
+
 @dataclass
 class Node:
     node_id: str
@@ -79,6 +91,8 @@ class Node:
     # a lag-aware conversion: the day its cohort's window closes (status maturing before it)
     matures_on: date | None = None
     attribution: Attribution | None = None
+    # the edge to the parent checked against the history (none on the root)
+    driver_check: DriverCheck | None = None
     children: list[Node] = field(default_factory=list)
 
     def walk(self, depth: int = 0) -> Iterable[tuple[int, Node]]:

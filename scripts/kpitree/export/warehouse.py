@@ -19,6 +19,7 @@ from typing import Any
 from kpitree.export.tree import (
     Breach,
     DrillDown,
+    DriverCheck,
     Export,
     ExportError,
     MixShift,
@@ -32,6 +33,7 @@ from kpitree.export.tree import (
     mix_shift_from_row,
     node_from_row,
     root_leaf_attribution,
+    to_bool,
     to_date,
     to_float,
     to_int,
@@ -65,6 +67,13 @@ DEFINITION_COLUMNS = (
     "combine", "depth", "pinned_motion", "subtree", "layer", "owner", "cadence", "direction",
     "unit", "is_executive",
 )  # fmt: skip
+DRIVER_CHECK_COLUMNS = (
+    "node_id",
+    "best_lag_weeks",
+    "best_lag_correlation",
+    "has_relation",
+    "has_expected_sign",
+)
 HISTORY_COLUMNS = (
     "tree_id", "node_id", "motion", "grain", "period_start", "period_end", "period_state",
     "actual", "target", "target_source", "variance_pct", "status", "trend", "pacing_ratio",
@@ -251,6 +260,26 @@ def load_attribution(warehouse: DbtWarehouse, period: Period) -> list[dict[str, 
     )
 
 
+def driver_check_from_row(row: dict[str, Any]) -> DriverCheck:
+    return DriverCheck(
+        best_lag_weeks=to_int(row["best_lag_weeks"]),
+        correlation=to_float(row["best_lag_correlation"]),
+        has_relation=to_bool(row["has_relation"]),
+        has_expected_sign=to_bool(row["has_expected_sign"]),
+    )
+
+
+def attach_driver_checks(warehouse: DbtWarehouse, period: Period, root: Node) -> None:
+    """Each node's edge to its parent as kpi_driver_checks found it, for the tree and motion."""
+    rows = warehouse.query(
+        f"select {', '.join(DRIVER_CHECK_COLUMNS)} from {ref('kpi_driver_checks')} "
+        f"where {scope_filter(period.tree, None, period.motion)}"
+    )
+    checks = {str(row["node_id"]): driver_check_from_row(row) for row in rows}
+    for _, node in root.walk():
+        node.driver_check = checks.get(node.node_id)
+
+
 def load_breaches(warehouse: DbtWarehouse, period: Period, end: date) -> list[Breach]:
     """The breaches of the tree's nodes in the period, each under the node that breached
     (kpi_breaches has a row per tree node: its label, owner and action in this tree)."""
@@ -371,6 +400,7 @@ def load_export(
     root = assemble_tree([node_from_row(row) for row in rows])
     attribution = load_attribution(warehouse, period)
     attach_attribution(root, attribution)
+    attach_driver_checks(warehouse, period, root)
     end = to_date(rows[0]["period_end"]) or start
     leaves = root_leaf_attribution(root, attribution)
     return Export(
@@ -440,6 +470,14 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     mix_rows = warehouse.query(
         f"{MIX_SHIFT_SELECT} from {ref('kpi_rate_mix')} where is_mix_shift {MIX_SHIFT_GROUP}"
     )
+    check_rows = warehouse.query(
+        f"select tree_id, motion, {', '.join(DRIVER_CHECK_COLUMNS)} "
+        f"from {ref('kpi_driver_checks')} order by tree_id, motion, node_id"
+    )
+    driver_checks: dict[str, dict[str, DriverCheck]] = defaultdict(dict)
+    for row in check_rows:
+        key = f"{row['tree_id']}|{row['motion']}"
+        driver_checks[key][str(row["node_id"])] = driver_check_from_row(row)
     nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in definitions:
         nodes[str(row["tree_id"])].append(
@@ -522,6 +560,7 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         "drill_down": dict(by_subgroup),
         "mix_shifts": dict(sorted(mix_shifts.items())),
         "breaches": distinct_breaches(breach_from_row(row) for row in breaches),
+        "driver_checks": dict(driver_checks),
     }
 
 

@@ -27,6 +27,7 @@ import duckdb
 from kpitree.generator import (
     accounts,
     ad_spend,
+    ads,
     bad_rows,
     crm_writers,
     customers,
@@ -101,6 +102,13 @@ def parse_args(argv: list[str] | None) -> Options:
         'them, in DIR/<crm>/<table>/ (docs/raw_data.md, "The CRM tables"); every id in the '
         "contract tables is then the CRM's (default contract: the contract tables only)",
     )
+    parser.add_argument(
+        "--ads",
+        action="store_true",
+        help="also write the paid-search and paid-content spend as Google Ads, LinkedIn Ads "
+        'and Meta Ads land it, in DIR/<platform>/<table>/ (docs/raw_data.md, "The ad '
+        "platforms' tables\"); the contract's ad_spend stays complete",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     if args.events < 1000:
@@ -124,6 +132,7 @@ def parse_args(argv: list[str] | None) -> Options:
         threads=args.threads,
         memory_limit=args.memory_limit,
         crm=args.crm,
+        ads=args.ads,
     )
 
 
@@ -171,12 +180,15 @@ def generate(options: Options) -> dict[str, Any]:
             ctx = Context(con, options, plan_volumes(options.events))
             tables = build(ctx)
             crm_tables = crm_writers.write(ctx)
+            ad_tables = ads.write(ctx)
             for table in tables:
                 bad_rows.inject(ctx, table)
             paths = {table.name: write(ctx, table) for table in tables}
             report = report_from_files(con, options, tables, paths)
             if crm_tables:
                 report["crm"] = crm_tables
+            if ad_tables:
+                report["ads"] = ad_tables
         finally:
             con.close()
     report_path = options.output_dir / "generation_report.json"

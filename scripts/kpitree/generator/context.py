@@ -41,6 +41,8 @@ class Options:
     memory_limit: str | None = None
     # the CRM whose tables hold the business (crm_common.py), or "contract"
     crm: str = "contract"
+    # also write the ad platforms' tables (ads.py)
+    ads: bool = False
 
 
 def sql_literal(text: str) -> str:

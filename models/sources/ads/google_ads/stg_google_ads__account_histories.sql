@@ -1,0 +1,3 @@
+{#- Google Ads `account_history` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('google_ads', 'account_history') }}

@@ -1,0 +1,3 @@
+{#- Google Ads `campaign_history` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('google_ads', 'campaign_history') }}
