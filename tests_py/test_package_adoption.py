@@ -179,7 +179,9 @@ def test_nothing_of_the_demo_is_built(adopted: Adopted) -> None:
         "tree_targets_entered", "tree_targets_from_history", "kpi_breaches",
         "kpi_channel_diagnostics", "kpi_definitions", "kpi_driver_checks",
         "kpi_executive_scorecard", "kpi_operator_funnel", "kpi_rate_mix", "kpi_tree", "kpi_trees",
-        "kpi_variance_attribution",
+        "kpi_variance_attribution", "tree_metric_values_daily", "tree_forecast_curves",
+        "tree_forecast_references", "tree_forecast_series", "kpi_forecasts",
+        "kpi_forecast_backtest",
     }  # fmt: skip
     assert ours == engine
     # the shop's time spine is MetricFlow's only one
