@@ -552,10 +552,16 @@ def test_a_broken_identity_fails_its_rule_naming_the_node(tmp_path: Path) -> Non
     assert status["definition_rule_identity_broken"] == "fail"
     assert status["kpi_tree"] == "skipped"
     with duckdb.connect(str(project / "fixture.duckdb"), read_only=True) as connection:
-        broken = {
-            node
-            for (node,) in connection.execute(
-                "select distinct node_id from kpi_tree_resolution.tree_identities where is_broken"
+        broken = set(
+            connection.execute(
+                "select distinct tree_id, node_id "
+                "from kpi_tree_resolution.tree_identities where is_broken"
             ).fetchall()
-        }
-    assert broken == {"meetings_held", "demo_request_to_meeting_held_rate"}
+        )
+    # meetings held = demo requests x the rate, in the inbound tree and down the full
+    # funnel's inbound chain; the inbound tree's rate node breaks its own identity too
+    assert broken == {
+        ("inbound", "meetings_held"),
+        ("inbound", "demo_request_to_meeting_held_rate"),
+        ("revenue_funnel", "inbound_meetings_held"),
+    }

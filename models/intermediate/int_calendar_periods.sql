@@ -5,7 +5,9 @@
     or the adopter's own), within kpi_calendar_start / kpi_calendar_end when set. -#}
 {%- do kpi_tree.check_vars() %}
 {%- set spine_model = kpi_tree.time_spine_model() %}
-{%- if spine_model is none %}
+{%- if spine_model is none and execute %}
+    {#- raised when the model runs, not at parse: a project that uses only the
+        compiler (no trees, no time spine) still parses and compiles its views -#}
     {{ exceptions.raise_compiler_error(
         "int_calendar_periods: the trees need a calendar, and var metric_time_spine is null: "
         ~ "name your time spine model in var metric_time_spine") }}
@@ -27,7 +29,7 @@ with
 
 time_spine as (
 
-    select * from {{ ref(spine_model) }}
+    select * from {{ ref(spine_model) if spine_model is not none else 'no_time_spine' }}
 
 ),
 
