@@ -79,6 +79,7 @@
         'google_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'linkedin_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'facebook_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'reconciliation_tolerance': {'type': 'number', 'minimum': 0, 'default': 0.05},
     }) }}
 {%- endmacro %}
 
