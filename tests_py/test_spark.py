@@ -6,8 +6,8 @@ derived, semi-additive) and the daily facts they read.
 
 Spark runs in this process (dbt-spark's session method starts a local SparkSession with
 the pinned pyspark, Java 17); its warehouse and metastore go to a temporary folder. Small
-data (5k events) and models and seeds only: the data tests run on DuckDB and PostgreSQL,
-and the snapshots need Delta or Iceberg on Spark. Spark writes each compared relation to
+data (5k events) and models and seeds only: the data and unit tests run on DuckDB and
+PostgreSQL, and the snapshots need Delta or Iceberg on Spark. Spark writes each compared relation to
 parquet and DuckDB compares it with its own, row by row on the relation's unique key.
 Both engines build the trees by month with one drill-down (segment x channel) to keep
 the Spark build within CI's budget; the slowest part by far is Spark building
@@ -40,6 +40,7 @@ BUILD = [
     "build",
     "--exclude",
     "resource_type:test",
+    "resource_type:unit_test",
     "resource_type:snapshot",
     "kpi_definition_changes",
     "--vars",
