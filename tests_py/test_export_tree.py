@@ -1194,12 +1194,15 @@ def test_tree_page_draws_each_forecast_interval(
         open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={OPEN_PERIOD}")
         bars = {bar["id"]: bar for bar in browser.evaluate(FORECAST_BARS)}
         boxes = browser.evaluate(NODE_BOXES)
+        key_hidden = [browser.evaluate("document.getElementById('forecast-key').hidden")]
         open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={PERIOD}")
         browser.wait_for(
             f"document.getElementById('pick-period').value === '{PERIOD}'", what="the switch"
         )
         closed = browser.evaluate(FORECAST_BARS)
+        key_hidden.append(browser.evaluate("document.getElementById('forecast-key').hidden"))
     assert closed == []
+    assert key_hidden == [False, True]  # the legend explains the bar where there is one
     assert overlaps(boxes) == [] and [box["text"] for box in boxes if box["cut"]] == []
     assert set(bars) == set(expected)
     drawn = 0

@@ -615,6 +615,7 @@
     var style = getComputedStyle(wrap);
     var width = wrap.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     extraHeight = Object.keys(forecasts()).length ? FORECAST_H : 0;
+    document.getElementById("forecast-key").hidden = !extraHeight;
     var placed = layout(tree, width);
     canvas.style.width = placed.width + "px";
     canvas.style.height = placed.height + "px";

@@ -340,10 +340,11 @@ def render_html(export: Export) -> str:
             '<span class="key"><b class="op">&times;</b> product of the drivers, '
             '<b class="op">+</b> sum; dashed: diagnostic, outside the arithmetic; '
             '<span class="look-key">orange</span>: the path to where to look first; '
-            "shaded band in a sparkline: the benchmark; in a period in progress, the bar "
-            "under it: the forecast's 80% interval (blue), its point (dark tick) and the "
-            "target (red tick), then &rarr; the forecast &middot; its chance to reach the "
-            "target</span></p>",
+            "shaded band in a sparkline: the benchmark</span>"
+            # shown in a period in progress only (page.js), where the cards draw a forecast
+            '<span class="key" id="forecast-key" hidden>the bar under the sparkline: the '
+            "forecast's 80% interval (blue), its point (dark tick) and the target (red tick), "
+            "then &rarr; the forecast &middot; its chance to reach the target</span></p>",
             "</header>",
             "<noscript><p>This page draws the tree with JavaScript; the same numbers are in "
             "the Markdown and JSON files beside it.</p></noscript>",
