@@ -423,6 +423,8 @@ def test_dashboard_shows_the_numbers_of_kpi_tree(
     checked = 0
     for title, chart in charts.items():
         queries = [next(answered) for _ in sqls[title]]
+        if chart["dataset"] == "kpi_forecasts":  # the demo has a month in progress to show
+            assert queries[0], f"{title}: kpi_forecasts has no row for it"
         if bundle.chart_type(chart) == "table":
             checked += check_table(title, chart, shown[title], queries[0])
             continue

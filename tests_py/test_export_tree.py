@@ -170,7 +170,7 @@ def test_export_json_follows_the_schema(either_month: Exported) -> None:
     document_schema = schema()
     validator(document_schema).validate(either_month.tree)
     assert either_month.run.code == 0, either_month.run.stderr
-    assert either_month.tree["schema_version"] == "2.4"
+    assert either_month.tree["schema_version"] == "2.5"
     assert either_month.tree["as_of_date"] >= "2026-10-31"
     breaches_schema = {
         "$schema": document_schema["$schema"],
@@ -554,6 +554,101 @@ def test_a_complete_period_needs_nothing_more(october: Exported) -> None:
     assert "To reach target" not in october.run.stdout and "To reach target" not in (
         october.markdown
     )
+
+
+FORECAST_COLUMNS = (
+    "node_id", "forecast", "forecast_low", "forecast_high", "probability_of_target",
+    "forecast_method", "as_of_date",
+)  # fmt: skip
+
+
+def forecast_rows(engine: Engine, period: str) -> dict[str, tree.Forecast]:
+    """kpi_forecasts' rows of the inbound tree's month in total, by node, read without the
+    export."""
+    rows = engine.query(
+        f"select {', '.join(FORECAST_COLUMNS)} "
+        f"from {engine.relation('marts', 'kpi_forecasts')} "
+        "where tree_id = 'inbound' and motion = 'inbound' and grain = 'month' "
+        f"and breakdown = 'total' and period_start = date '{period}'"
+    )
+    return {
+        row[0]: tree.Forecast(
+            point=None if row[1] is None else float(row[1]),
+            low=None if row[2] is None else float(row[2]),
+            high=None if row[3] is None else float(row[3]),
+            probability_of_target=None if row[4] is None else float(row[4]),
+            method=row[5],
+            as_of_date=row[6],
+        )
+        for row in rows
+    }
+
+
+def exported_forecast(node: dict[str, Any]) -> tree.Forecast:
+    """A node's forecast as the JSON has it."""
+    values = node["forecast"]
+    return tree.Forecast(
+        point=values["point"],
+        low=values["low"],
+        high=values["high"],
+        probability_of_target=values["probability_of_target"],
+        method=values["method"],
+        as_of_date=date.fromisoformat(values["as_of_date"]),
+    )
+
+
+def same_forecast(exported: tree.Forecast, expected: tree.Forecast) -> bool:
+    numbers = ("point", "low", "high", "probability_of_target")
+    return all(
+        getattr(exported, name) == pytest.approx(getattr(expected, name), rel=1e-9)
+        if getattr(expected, name) is not None
+        else getattr(exported, name) is None
+        for name in numbers
+    ) and (exported.method, exported.as_of_date) == (expected.method, expected.as_of_date)
+
+
+def test_every_node_of_the_open_period_carries_its_forecast(
+    built_engine: Engine, november: Exported
+) -> None:
+    """The month in progress: each node's forecast in the JSON, one line of it per node in
+    the console and a row in the Markdown, as kpi_forecasts has it (read here without the
+    export); a maturing cohort, which kpi_forecasts leaves out, has none (issue 30, item 1)."""
+    expected = forecast_rows(built_engine, OPEN_PERIOD)
+    document = november.tree
+    nodes = list(walk(document["root"]))
+    assert expected and {n["node_id"] for n in nodes if n["forecast"]} == set(expected)
+    for node in nodes:
+        if node["node_id"] not in expected:
+            assert node["forecast"] is None and node["status"] == "maturing", node["node_id"]
+            continue
+        forecast = exported_forecast(node)
+        assert same_forecast(forecast, expected[node["node_id"]]), node["node_id"]
+        assert forecast.as_of_date.isoformat() == document["as_of_date"]
+    # an interval around the point on the nodes forecast from their series
+    assert any(f.low is not None and f.low < f.point < f.high for f in expected.values())
+    heading = f"Forecast for the end of the period, 2026-11-30 (as of {document['as_of_date']}):"
+    lines = section(november.run.stdout, heading)
+    assert len(lines) == len(expected)
+    labels = {node["node_id"]: node["label"] for node in nodes}
+    for node_id, forecast in expected.items():
+        unit = next(node["unit"] for node in nodes if node["node_id"] == node_id)
+        text = formatting.forecast_text(forecast, unit)
+        assert text.startswith("forecast ") and "to reach target" in text
+        (line,) = [
+            line for line in lines if line.strip().lstrip("~ ").startswith(labels[node_id] + "  ")
+        ]
+        assert line.endswith(f"  {text}"), node_id
+        interval = formatting.forecast_interval_text(forecast, unit) or "none"
+        assert f"| {render_markdown.md(interval)} |" in november.markdown, node_id
+    assert "## Forecast for 2026-11-30" in november.markdown
+
+
+def test_a_complete_period_has_no_forecast(built_engine: Engine, october: Exported) -> None:
+    """October is complete: kpi_forecasts has no row for it, and the export shows none."""
+    assert forecast_rows(built_engine, PERIOD) == {}
+    assert all(node["forecast"] is None for node in walk(october.tree["root"]))
+    assert "Forecast for the end of the period" not in october.run.stdout
+    assert "## Forecast" not in october.markdown
 
 
 def test_trend_shows_the_value_change(built_engine: Engine, either_month: Exported) -> None:
@@ -1060,6 +1155,88 @@ def test_tree_page_shows_the_decisions_of_the_open_period(
     assert f"{root['trend']} {signed_pct(root['change_vs_previous_pct'])}" in details
     assert signed_pct(root["change_vs_last_year_pct"]) in details
     assert formatting.format_value(root["same_period_last_year_actual"], "usd") in details
+
+
+FORECAST_BARS = """
+[...document.querySelectorAll('#canvas .node')].filter(n => n.querySelector('.forecast'))
+  .map(node => {
+    const holder = node.querySelector('.forecast');
+    const middle = (selector) => {
+      const item = holder.querySelector(selector);
+      if (!item) return null;
+      const box = item.getBoundingClientRect();
+      return (box.left + box.right) / 2;
+    };
+    const band = holder.querySelector('rect.interval');
+    const box = band && band.getBoundingClientRect();
+    return {id: node.dataset.node, data: {...holder.dataset}, title: holder.title,
+            text: holder.querySelector('.forecast-text').textContent,
+            low: box ? box.left : null, high: box ? box.right : null,
+            point: middle('line.point'), target: middle('line.target-mark')};
+  })
+"""
+
+
+def test_tree_page_draws_each_forecast_interval(
+    built_engine: Engine, november: Exported, tmp_path: Path
+) -> None:
+    """In the month in progress every node with a forecast carries a bar: its 80% interval
+    drawn from low to high, the point and the target at their places on the same scale, the
+    numbers those of kpi_forecasts and kpi_tree (read here without the export); the complete
+    month before it has no bar."""
+    expected = forecast_rows(built_engine, OPEN_PERIOD)
+    targets = {
+        node_id: row["target"] for node_id, row in tree_rows(built_engine, OPEN_PERIOD).items()
+    }
+    units = {node["node_id"]: node["unit"] for node in walk(november.tree["root"])}
+    page = november.output_dir / f"kpi_tree_inbound_inbound_month_{OPEN_PERIOD}.html"
+    with Browser(tmp_path / "profile") as browser:
+        open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={OPEN_PERIOD}")
+        bars = {bar["id"]: bar for bar in browser.evaluate(FORECAST_BARS)}
+        boxes = browser.evaluate(NODE_BOXES)
+        key_hidden = [browser.evaluate("document.getElementById('forecast-key').hidden")]
+        open_page(browser, page, f"#tree=inbound&motion=inbound&grain=month&period={PERIOD}")
+        browser.wait_for(
+            f"document.getElementById('pick-period').value === '{PERIOD}'", what="the switch"
+        )
+        closed = browser.evaluate(FORECAST_BARS)
+        key_hidden.append(browser.evaluate("document.getElementById('forecast-key').hidden"))
+    assert closed == []
+    assert key_hidden == [False, True]  # the legend explains the bar where there is one
+    assert overlaps(boxes) == [] and [box["text"] for box in boxes if box["cut"]] == []
+    assert set(bars) == set(expected)
+    drawn = 0
+    for node_id, forecast in expected.items():
+        bar, target = bars[node_id], targets[node_id]
+        numbers = {
+            "point": forecast.point, "low": forecast.low, "high": forecast.high,
+            "target": target, "probability": forecast.probability_of_target,
+        }  # fmt: skip
+        for name, value in numbers.items():
+            shown = bar["data"].get(name)
+            assert (shown is None) == (value is None), (node_id, name)
+            if value is not None:
+                assert float(shown) == pytest.approx(float(value), rel=1e-9), (node_id, name)
+        assert bar["title"] == formatting.forecast_text(forecast, units[node_id])
+        assert bar["text"] == formatting.forecast_short(forecast, units[node_id])
+        if forecast.low is None or forecast.high is None:
+            assert bar["low"] is None, node_id  # no interval, no band
+            continue
+        drawn += 1
+        width = bar["high"] - bar["low"]
+        assert width > 0, node_id
+
+        def place(
+            value: float, bar: dict[str, Any] = bar, forecast: tree.Forecast = forecast
+        ) -> float:
+            """Where a value sits on the bar's scale, in pixels: the band's own scale."""
+            low, high = float(forecast.low or 0), float(forecast.high or 0)
+            return float(bar["low"]) + (value - low) / (high - low) * (bar["high"] - bar["low"])
+
+        assert bar["point"] == pytest.approx(place(float(forecast.point or 0)), abs=1.5), node_id
+        if target is not None:
+            assert bar["target"] == pytest.approx(place(float(target)), abs=1.5), node_id
+    assert drawn > 0
 
 
 # --------------------------------------------------------------------------- hostile text

@@ -297,7 +297,7 @@ def test_the_export_names_a_mix_shift_not_a_rate_problem(
 ) -> None:
     project, _ = fixture_project
     document, console, markdown = export(fixture_project, tmp_path, "inbound", "month", MIX_MONTH)
-    assert document["schema_version"] == "2.4"
+    assert document["schema_version"] == "2.5"
     shifts = {
         item["breakdown"]: item
         for item in document["mix_shifts"]

@@ -9,6 +9,7 @@ from kpitree.export.tree import (
     Breach,
     DriverCheck,
     Export,
+    Forecast,
     LeafAttribution,
     MixShift,
     Node,
@@ -345,3 +346,61 @@ def driver_check_text(check: DriverCheck | None) -> str:
     if not check.has_expected_sign:
         return f"wrong sign: {found}"
     return f"lag {check.best_lag_weeks} wk, r {check.correlation:+.2f}"
+
+
+def format_probability(value: float | None) -> str:
+    """A probability in whole percent, never rounded to a certainty it is not: 34%, <1%,
+    >99%; 0% and 100% only when it is exactly that (a forecast without a spread)."""
+    if value is None:
+        return "n/a"
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 <= value < 1:
+        return ">99%"
+    return f"{value * 100:.0f}%"
+
+
+def format_forecast_value(value: float | None, unit: str | None) -> str:
+    """A forecast or an end of its interval: dollars compact; a rate under 10% to two
+    decimals (2.41%-2.46%, not 2.4%-2.4%); the rest as format_value shows them."""
+    if value is not None and unit == "ratio" and abs(value) < 0.1:
+        return f"{value * 100:.2f}%"
+    return format_compact(value, unit)
+
+
+def forecast_interval_text(forecast: Forecast, unit: str | None) -> str | None:
+    """The 80% interval, `$4.1M-$5.2M`; None without one."""
+    if forecast.low is None or forecast.high is None:
+        return None
+    low, high = (format_forecast_value(v, unit) for v in (forecast.low, forecast.high))
+    return f"{low}-{high}"
+
+
+def forecast_text(forecast: Forecast | None, unit: str | None) -> str:
+    """Where an open period's node will land, on one line: `forecast $4.62M (80%:
+    $4.1M-$5.2M), 34% to reach target`; a derived metric held at its value so far says it
+    has no interval, a node without a target says so. Empty without a forecast."""
+    if forecast is None:
+        return ""
+    interval = forecast_interval_text(forecast, unit)
+    if interval is not None:
+        spread = f" (80%: {interval})"
+    elif forecast.method == "value_so_far":
+        spread = " (held at its value so far, no interval)"
+    else:
+        spread = " (no interval)"
+    if forecast.probability_of_target is None:
+        chance = ", no target"
+    else:
+        chance = f", {format_probability(forecast.probability_of_target)} to reach target"
+    return f"forecast {format_forecast_value(forecast.point, unit)}{spread}{chance}"
+
+
+def forecast_short(forecast: Forecast | None, unit: str | None) -> str:
+    """The forecast on a node's card, beside its interval drawn: `→ $4.19M · 8%` (the point,
+    then the chance to reach the target); the card's title has forecast_text."""
+    if forecast is None:
+        return ""
+    chance = forecast.probability_of_target
+    tail = "" if chance is None else f" \u00b7 {format_probability(chance)}"
+    return f"\u2192 {format_forecast_value(forecast.point, unit)}{tail}"

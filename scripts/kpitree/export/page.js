@@ -9,7 +9,9 @@
   var WIDE = { w: 192, h: 136, colGap: 40, rowGap: 12 };
   var NARROW = { h: 120, indent: 22, rowGap: 8, minWidth: 200 };
   var SPARK_PERIODS = 8;
+  var FORECAST_H = 20; // a card's extra height in a period with forecasts
   var state = {};
+  var extraHeight = 0;
   var pinned = null;
 
   // ------------------------------------------------------------------ helpers
@@ -187,7 +189,7 @@
   function placeSubtree(item, depth) {
     if (!item.children.length) {
       var leaf = {};
-      leaf[depth] = [0, WIDE.h];
+      leaf[depth] = [0, WIDE.h + extraHeight];
       var own = {};
       own[item.def.node_id] = 0;
       return { top: leaf, ys: own };
@@ -209,7 +211,7 @@
     });
     var y = (childYs[0] + childYs[childYs.length - 1]) / 2;
     ys[item.def.node_id] = y;
-    contour[depth] = [y, y + WIDE.h];
+    contour[depth] = [y, y + WIDE.h + extraHeight];
     return { top: contour, ys: ys };
   }
 
@@ -222,12 +224,12 @@
       var top = Infinity, bottom = -Infinity;
       Object.keys(placed.ys).forEach(function (id) {
         top = Math.min(top, placed.ys[id]);
-        bottom = Math.max(bottom, placed.ys[id] + WIDE.h);
+        bottom = Math.max(bottom, placed.ys[id] + WIDE.h + extraHeight);
       });
       walk(tree.root, 0, function (item, depth) {
         boxes[item.def.node_id] = {
           x: depth * (WIDE.w + WIDE.colGap), y: placed.ys[item.def.node_id] - top,
-          w: WIDE.w, h: WIDE.h, depth: depth
+          w: WIDE.w, h: WIDE.h + extraHeight, depth: depth
         };
       });
       return { mode: "wide", boxes: boxes, width: (maxDepth + 1) * WIDE.w + maxDepth * WIDE.colGap, height: bottom - top };
@@ -236,14 +238,14 @@
     walk(tree.root, 0, function (item, depth) {
       var x = depth * NARROW.indent;
       boxes[item.def.node_id] = {
-        x: x, y: index * (NARROW.h + NARROW.rowGap), w: Math.max(NARROW.minWidth, width - x),
-        h: NARROW.h, depth: depth
+        x: x, y: index * (NARROW.h + extraHeight + NARROW.rowGap), w: Math.max(NARROW.minWidth, width - x),
+        h: NARROW.h + extraHeight, depth: depth
       };
       index += 1;
     });
     var right = 0;
     Object.keys(boxes).forEach(function (id) { right = Math.max(right, boxes[id].x + boxes[id].w); });
-    return { mode: "narrow", boxes: boxes, width: right, height: index * (NARROW.h + NARROW.rowGap) - NARROW.rowGap };
+    return { mode: "narrow", boxes: boxes, width: right, height: index * (NARROW.h + extraHeight + NARROW.rowGap) - NARROW.rowGap };
   }
 
   function lookFirst() {
@@ -346,6 +348,47 @@
     return box;
   }
 
+  // the open period's forecasts by node (render_html.forecast_documents), none for a closed one
+  function forecasts() {
+    return (DATA.forecasts || {})[seriesKey(state) + "|" + state.period] || {};
+  }
+
+  function known(v) { return v !== null && v !== undefined; }
+
+  /* The forecast on a card: a bar over the range of the interval, the point and the target:
+     the 80% interval as a band, the point as a dark tick, the target as a red one; the
+     numbers in data-* attributes, the sentence in the title. */
+  function forecastBar(forecast, target) {
+    var holder = el("div", { "class": "forecast", title: forecast.text,
+      "data-point": forecast.point, "data-low": forecast.low, "data-high": forecast.high,
+      "data-target": target, "data-probability": forecast.probability_of_target });
+    var box = svg("svg", { "class": "forecast-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none",
+      role: "img", "aria-label": forecast.text });
+    var domain = [forecast.point, forecast.low, forecast.high, target].filter(known);
+    if (domain.length) {
+      var min = Math.min.apply(null, domain), max = Math.max.apply(null, domain);
+      var pad = (max - min) * 0.06 || Math.abs(max) * 0.1 || 1;
+      min -= pad; max += pad;
+      var x = function (v) { return (100 * (v - min) / (max - min)).toFixed(3); };
+      box.appendChild(svg("line", { "class": "axis", x1: 0, x2: 100, y1: 5, y2: 5, "vector-effect": "non-scaling-stroke" }));
+      if (known(forecast.low) && known(forecast.high)) {
+        box.appendChild(svg("rect", { "class": "interval", x: x(forecast.low), y: 1.5,
+          width: (x(forecast.high) - x(forecast.low)).toFixed(3), height: 7 }));
+      }
+      if (known(target)) {
+        box.appendChild(svg("line", { "class": "target-mark", x1: x(target), x2: x(target), y1: 0, y2: 10,
+          "vector-effect": "non-scaling-stroke" }));
+      }
+      if (known(forecast.point)) {
+        box.appendChild(svg("line", { "class": "point", x1: x(forecast.point), x2: x(forecast.point), y1: 0.5, y2: 9.5,
+          "vector-effect": "non-scaling-stroke" }));
+      }
+    }
+    holder.appendChild(box);
+    holder.appendChild(el("span", { "class": "forecast-text" }, forecast.short));
+    return holder;
+  }
+
   function card(item, box, values, index, marks) {
     var def = item.def;
     var status = valueAt(values, "status", index) || "no_data";
@@ -368,6 +411,8 @@
     numbers.appendChild(el("span", { "class": "target" }, " / " + formatValue(valueAt(values, "target", index), def.unit)));
     node.appendChild(numbers);
     node.appendChild(sparkline(values, index, def.unit));
+    var forecast = forecasts()[def.node_id];
+    if (forecast) node.appendChild(forecastBar(forecast, valueAt(values, "target", index)));
     var trend = valueAt(values, "trend", index);
     node.appendChild(el("div", { "class": "status" }, status.replace("_", " ") + " " +
       (maturing ? "\u00b7 not judged yet" : signedPct(valueAt(values, "variance_pct", index))) +
@@ -422,6 +467,8 @@
         signedPct(valueAt(values, "change_vs_last_year_pct", index)) + " vs " + formatValue(lastYear, def.unit) +
         (open ? " (this period to date)" : "")],
       ["To reach target by " + series.period_ends[index], required[def.node_id]],
+      ["Forecast", forecasts()[def.node_id] ? forecasts()[def.node_id].text +
+        " (as of " + forecasts()[def.node_id].as_of_date + "; the bar: the 80% interval, the point, the target)" : null],
       ["Pacing", valueAt(values, "pacing_ratio", index) === null || valueAt(values, "pacing_ratio", index) === undefined
         ? null : share(valueAt(values, "pacing_ratio", index)) + " of the prorated target"],
       ["Benchmark", valueAt(values, "benchmark", index) ? valueAt(values, "benchmark", index) + ": " +
@@ -567,6 +614,8 @@
     var wrap = document.getElementById("canvas-wrap");
     var style = getComputedStyle(wrap);
     var width = wrap.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    extraHeight = Object.keys(forecasts()).length ? FORECAST_H : 0;
+    document.getElementById("forecast-key").hidden = !extraHeight;
     var placed = layout(tree, width);
     canvas.style.width = placed.width + "px";
     canvas.style.height = placed.height + "px";

@@ -9,6 +9,7 @@ from kpitree.export.formatting import (
     breach_period,
     driver_check_text,
     export_gap_sentence,
+    forecast_text,
     format_rule_value,
     format_share,
     format_signed_value,
@@ -48,6 +49,29 @@ def required_lines(export: Export) -> list[str]:
     if not lines:
         return []
     return ["", f"To reach target by {export.period_end.isoformat()}:", *lines]
+
+
+def forecast_lines(export: Export) -> list[str]:
+    """For a period in progress: one line per node with a forecast, indented as the tree,
+    where it will land (kpi_forecasts)."""
+    entries = [
+        (
+            "  " * depth + ("~ " if node.role == "diagnostic" else "") + one_line(node.label),
+            forecast_text(node.forecast, node.unit),
+        )
+        for depth, node in export.root.walk()
+        if node.forecast is not None
+    ]
+    if not entries:
+        return []
+    as_of = export.forecast_as_of
+    made = f" (as of {as_of.isoformat()})" if as_of else ""
+    width = max(len(name) for name, _ in entries)
+    return [
+        "",
+        f"Forecast for the end of the period, {export.period_end.isoformat()}{made}:",
+        *(f"  {name:<{width}}  {text}" for name, text in entries),
+    ]
 
 
 def leaf_lines(export: Export) -> list[str]:
@@ -118,6 +142,7 @@ def render_console(export: Export) -> list[str]:
     lines += [
         f"({maturing_text(node)})" for _, node in export.root.walk() if node.status == "maturing"
     ]
+    lines += forecast_lines(export)
     lines += required_lines(export)
     lines += leaf_lines(export)
     if export.drill_down:

@@ -24,6 +24,8 @@ from typing import Any
 
 from kpitree.export.formatting import (
     driver_check_text,
+    forecast_short,
+    forecast_text,
     gap_sentence,
     mix_shift_note,
     mix_shift_text,
@@ -33,11 +35,20 @@ from kpitree.export.formatting import (
 from kpitree.export.render_json import (
     breach_to_json,
     drill_down_to_json,
+    forecast_to_json,
     look_first_to_json,
     offsetting_to_json,
     unexplained_to_json,
 )
-from kpitree.export.tree import Export, LeafAttribution, MixShift, Node, remaining_days, to_date
+from kpitree.export.tree import (
+    Export,
+    Forecast,
+    LeafAttribution,
+    MixShift,
+    Node,
+    remaining_days,
+    to_date,
+)
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, not an address: nothing is fetched
 
@@ -144,6 +155,13 @@ def page_from_export(export: Export) -> dict[str, Any]:
                 if node.driver_check is not None
             }
         },
+        "forecasts": {
+            f"{key}|{period}": {
+                node.node_id: node.forecast
+                for _, node in export.root.walk()
+                if node.forecast is not None
+            }
+        },
     }
 
 
@@ -221,12 +239,37 @@ def leaf_texts(page: dict[str, Any]) -> dict[str, dict[str, str]]:
     return texts
 
 
+def forecast_documents(page: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """By "tree|motion|grain|period" of a period in progress, by node: its forecast's numbers
+    (render_json.forecast_to_json) with the text the console prints and the card's short
+    form, in the node's unit."""
+    units = {
+        (tree["tree_id"], node["node_id"]): node["unit"]
+        for tree in page["trees"]
+        for node in tree["nodes"]
+    }
+    forecasts: dict[str, dict[str, Forecast]] = page.get("forecasts", {})
+    documents: dict[str, dict[str, Any]] = {}
+    for key, by_node in sorted(forecasts.items()):
+        tree_id = key.split("|")[0]
+        for node_id, forecast in sorted(by_node.items()):
+            unit = units.get((tree_id, node_id))
+            if unit is None:
+                continue
+            documents.setdefault(key, {})[node_id] = {
+                **(forecast_to_json(forecast) or {}),
+                "text": forecast_text(forecast, unit),
+                "short": forecast_short(forecast, unit),
+            }
+    return documents
+
+
 def page_document(page: dict[str, Any]) -> dict[str, Any]:
     """The page's data as JSON values: the leaf attribution split into where to look first,
     offsetting and unexplained (with the gap and what the shares are shares of, as text), the
     mix shifts as text, the breaches as their JSON rows, what an open period needs."""
     leaves: dict[str, LeafAttribution] = page["leaf_attribution"]
-    skipped = ("leaf_attribution", "breaches", "mix_shifts", "driver_checks")
+    skipped = ("leaf_attribution", "breaches", "mix_shifts", "driver_checks", "forecasts")
     plain = {k: v for k, v in page.items() if k not in skipped}
     return {
         **plain,
@@ -246,6 +289,7 @@ def page_document(page: dict[str, Any]) -> dict[str, Any]:
             key: {node: driver_check_text(check) for node, check in sorted(checks.items())}
             for key, checks in sorted(page.get("driver_checks", {}).items())
         },
+        "forecasts": forecast_documents(page),
     }
 
 
@@ -296,7 +340,11 @@ def render_html(export: Export) -> str:
             '<span class="key"><b class="op">&times;</b> product of the drivers, '
             '<b class="op">+</b> sum; dashed: diagnostic, outside the arithmetic; '
             '<span class="look-key">orange</span>: the path to where to look first; '
-            "shaded band in a sparkline: the benchmark</span></p>",
+            "shaded band in a sparkline: the benchmark</span>"
+            # shown in a period in progress only (page.js), where the cards draw a forecast
+            '<span class="key" id="forecast-key" hidden>the bar under the sparkline: the '
+            "forecast's 80% interval (blue), its point (dark tick) and the target (red tick), "
+            "then &rarr; the forecast &middot; its chance to reach the target</span></p>",
             "</header>",
             "<noscript><p>This page draws the tree with JavaScript; the same numbers are in "
             "the Markdown and JSON files beside it.</p></noscript>",

@@ -15,6 +15,7 @@ from kpitree.export.tree import (
     Breach,
     DrillDown,
     Export,
+    Forecast,
     LookFirst,
     MixShift,
     Node,
@@ -23,7 +24,7 @@ from kpitree.export.tree import (
 )
 from kpitree.export.warehouse import BREACH_COLUMNS
 
-SCHEMA_VERSION = "2.4"
+SCHEMA_VERSION = "2.5"
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -68,7 +69,21 @@ def node_to_json(node: Node) -> dict[str, Any]:
         "driver_check": None
         if node.driver_check is None
         else dataclasses.asdict(node.driver_check),
+        "forecast": forecast_to_json(node.forecast),
         "children": [node_to_json(child) for child in node.children],
+    }
+
+
+def forecast_to_json(forecast: Forecast | None) -> dict[str, Any] | None:
+    if forecast is None:
+        return None
+    return {
+        "point": forecast.point,
+        "low": forecast.low,
+        "high": forecast.high,
+        "probability_of_target": forecast.probability_of_target,
+        "method": forecast.method,
+        "as_of_date": iso(forecast.as_of_date),
     }
 
 

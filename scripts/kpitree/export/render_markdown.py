@@ -18,6 +18,9 @@ from kpitree.export.formatting import (
     driver_check_text,
     export_gap_sentence,
     export_share_header,
+    forecast_interval_text,
+    format_forecast_value,
+    format_probability,
     format_share,
     format_signed_pct,
     format_signed_value,
@@ -146,6 +149,36 @@ def required_section(export: Export) -> list[str]:
     ]
 
 
+def forecast_section(export: Export) -> list[str]:
+    """For a period in progress: where each node will land (kpi_forecasts)."""
+    rows = [
+        [
+            "&nbsp;&nbsp;" * depth + md(node.label) + diagnostic_mark(node),
+            md(format_value(node.actual, node.unit)),
+            md(format_value(node.target, node.unit)),
+            md(format_forecast_value(node.forecast.point, node.unit)),
+            md(forecast_interval_text(node.forecast, node.unit) or "none"),
+            md(format_probability(node.forecast.probability_of_target)),
+        ]
+        for depth, node in export.root.walk()
+        if node.forecast is not None
+    ]
+    as_of = export.forecast_as_of
+    if not rows:
+        return []
+    made = f", as of {as_of.isoformat()}" if as_of else ""
+    header = ["Metric", "So far", "Target", "Forecast", "80% interval", "Chance to reach target"]
+    return [
+        "",
+        f"## Forecast for {export.period_end.isoformat()}{made}",
+        "",
+        *markdown_table(header, rows),
+        "",
+        "Forecast: where the period will land from what has landed and how past periods went "
+        "(kpi_forecasts); no interval for a derived metric held at its value so far.",
+    ]
+
+
 def share_with_note(export: Export, node_id: str, share: float | None) -> str:
     """A share of the shortfall, with `(a mix shift by segment)` for a node whose gap the mix
     carries."""
@@ -238,6 +271,7 @@ def render_markdown(export: Export) -> str:
     maturing = [node for _, node in root.walk() if node.status == "maturing"]
     if maturing:
         lines += ["", *(f"- {md(maturing_text(node))}." for node in maturing)]
+    lines += forecast_section(export)
     lines += required_section(export)
     lines += look_first_section(export)
     lines += ["", "## Breaches", ""]

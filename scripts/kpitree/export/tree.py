@@ -59,6 +59,21 @@ class DriverCheck:
     has_expected_sign: bool | None
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """Where an open period's node will land (kpi_forecasts, made at as_of_date): the
+    end-of-period point, its 80% interval (null without a spread: a derived metric held at
+    its value so far) and the probability of reaching the full target by the node's
+    direction (null without a target)."""
+
+    point: float | None
+    low: float | None
+    high: float | None
+    probability_of_target: float | None
+    method: str
+    as_of_date: date | None
+
+
 @dataclass
 class Node:
     node_id: str
@@ -93,6 +108,8 @@ class Node:
     attribution: Attribution | None = None
     # the edge to the parent checked against the history (none on the root)
     driver_check: DriverCheck | None = None
+    # where an open period will land (none for a complete period)
+    forecast: Forecast | None = None
     children: list[Node] = field(default_factory=list)
 
     def walk(self, depth: int = 0) -> Iterable[tuple[int, Node]]:
@@ -261,6 +278,11 @@ class Export:
         """The root's leaf attribution: where to look first, offsetting, unexplained."""
         return LeafAttribution(self.where_to_look_first, self.offsetting, self.unexplained)
 
+    @property
+    def forecast_as_of(self) -> date | None:
+        """The day the period's forecasts were made (None outside a period in progress)."""
+        return next((n.forecast.as_of_date for _, n in self.root.walk() if n.forecast), None)
+
     def unit_of(self, metric_id: str) -> str | None:
         return next((n.unit for _, n in self.root.walk() if n.metric_id == metric_id), None)
 
@@ -341,6 +363,18 @@ def node_from_row(row: dict[str, Any]) -> Node:
         needed_in_rest_of_period=to_float(row["needed_in_rest_of_period"]),
         needed_per_remaining_day=to_float(row["needed_per_remaining_day"]),
         matures_on=to_date(row.get("matures_on")),
+    )
+
+
+def forecast_from_row(row: dict[str, Any]) -> Forecast:
+    """One kpi_forecasts row."""
+    return Forecast(
+        point=to_float(row["forecast"]),
+        low=to_float(row["forecast_low"]),
+        high=to_float(row["forecast_high"]),
+        probability_of_target=to_float(row["probability_of_target"]),
+        method=str(row["forecast_method"]),
+        as_of_date=to_date(row["as_of_date"]),
     )
 
 

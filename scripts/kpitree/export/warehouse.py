@@ -22,6 +22,7 @@ from kpitree.export.tree import (
     DriverCheck,
     Export,
     ExportError,
+    Forecast,
     MixShift,
     Node,
     Period,
@@ -29,6 +30,7 @@ from kpitree.export.tree import (
     attach_attribution,
     breach_from_row,
     distinct_breaches,
+    forecast_from_row,
     leaf_attribution,
     mix_shift_from_row,
     node_from_row,
@@ -74,6 +76,10 @@ DRIVER_CHECK_COLUMNS = (
     "has_relation",
     "has_expected_sign",
 )
+FORECAST_COLUMNS = (
+    "node_id", "forecast", "forecast_low", "forecast_high", "probability_of_target",
+    "forecast_method", "as_of_date",
+)  # fmt: skip
 HISTORY_COLUMNS = (
     "tree_id", "node_id", "motion", "grain", "period_start", "period_end", "period_state",
     "actual", "target", "target_source", "variance_pct", "status", "trend", "pacing_ratio",
@@ -280,6 +286,19 @@ def attach_driver_checks(warehouse: DbtWarehouse, period: Period, root: Node) ->
         node.driver_check = checks.get(node.node_id)
 
 
+def attach_forecasts(warehouse: DbtWarehouse, period: Period, root: Node) -> None:
+    """Each node's forecast for the period, as kpi_forecasts has it (open periods only:
+    kpi_forecasts has no row for a complete one)."""
+    rows = warehouse.query(
+        f"select {', '.join(FORECAST_COLUMNS)} from {ref('kpi_forecasts')} "
+        f"where {scope_filter(period.tree, period.grain, period.motion)} "
+        f"and period_start = {sql_literal(period.start)} and breakdown = 'total'"
+    )
+    forecasts = {str(row["node_id"]): forecast_from_row(row) for row in rows}
+    for _, node in root.walk():
+        node.forecast = forecasts.get(node.node_id)
+
+
 def load_breaches(warehouse: DbtWarehouse, period: Period, end: date) -> list[Breach]:
     """The breaches of the tree's nodes in the period, each under the node that breached
     (kpi_breaches has a row per tree node: its label, owner and action in this tree)."""
@@ -401,6 +420,8 @@ def load_export(
     attribution = load_attribution(warehouse, period)
     attach_attribution(root, attribution)
     attach_driver_checks(warehouse, period, root)
+    if state == "in_progress":
+        attach_forecasts(warehouse, period, root)
     end = to_date(rows[0]["period_end"]) or start
     leaves = root_leaf_attribution(root, attribution)
     return Export(
@@ -434,7 +455,8 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
     """Every tree's definition and history (every motion of its scope, grain and period that
     has started), the root's leaf attribution (where to look first, offsetting, unexplained:
     a LeafAttribution by "tree|motion|grain|period"), the drill-down, the mix shifts (MixShift
-    objects by the same key) and the breaches (each once per tree node, as Breach objects):
+    objects by the same key), the open periods' forecasts (Forecast objects by the same key,
+    then node) and the breaches (each once per tree node, as Breach objects):
     what the HTML page switches between. render_html writes the objects out; the rest is
     plain JSON values, sorted, so the page is the same byte for byte for the same data."""
     trees = warehouse.query(
@@ -474,6 +496,17 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         f"select tree_id, motion, {', '.join(DRIVER_CHECK_COLUMNS)} "
         f"from {ref('kpi_driver_checks')} order by tree_id, motion, node_id"
     )
+    forecast_rows = warehouse.query(
+        f"select tree_id, motion, grain, period_start, {', '.join(FORECAST_COLUMNS)} "
+        f"from {ref('kpi_forecasts')} where breakdown = 'total' "
+        "order by tree_id, motion, grain, period_start, node_id"
+    )
+    forecasts: dict[str, dict[str, Forecast]] = defaultdict(dict)
+    for row in forecast_rows:
+        key = "|".join(str(plain(row[name])) for name in ("tree_id", "motion", "grain"))
+        forecasts[f"{key}|{plain(row['period_start'])}"][str(row["node_id"])] = forecast_from_row(
+            row
+        )
     driver_checks: dict[str, dict[str, DriverCheck]] = defaultdict(dict)
     for row in check_rows:
         key = f"{row['tree_id']}|{row['motion']}"
@@ -561,6 +594,7 @@ def load_page_data(warehouse: DbtWarehouse, scopes: dict[str, list[str]]) -> dic
         "mix_shifts": dict(sorted(mix_shifts.items())),
         "breaches": distinct_breaches(breach_from_row(row) for row in breaches),
         "driver_checks": dict(driver_checks),
+        "forecasts": dict(forecasts),
     }
 
 
