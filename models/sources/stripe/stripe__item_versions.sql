@@ -140,12 +140,18 @@ final as (
         is_recurring,
         price_livemode,
         units_per_usd,
-        case when is_recurring then
-            cents_per_period * coalesce(quantity, 1) * periods_per_year / 100.0
-        else 0 end as arr_local,
-        case when is_recurring then
-            cents_per_period * coalesce(quantity, 1) * periods_per_year / 100.0 / units_per_usd
-        else 0 end as arr_usd,
+        case
+            when is_recurring
+                then cents_per_period * coalesce(quantity, 1) * periods_per_year / 100.0
+            else 0
+        end as arr_local,
+        case
+            when is_recurring
+                then
+                    cents_per_period * coalesce(quantity, 1) * periods_per_year / 100.0
+                    / units_per_usd
+            else 0
+        end as arr_usd,
         _fivetran_synced
 
     from converted

@@ -180,7 +180,7 @@ churns as (
     left join item_changes
         on
             ends.subscription_id = item_changes.subscription_id
-            and item_changes.changed_at < ends.ended_at
+            and ends.ended_at > item_changes.changed_at
     group by 1, 2, 3
 
 ),

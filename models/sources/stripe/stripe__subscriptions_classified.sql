@@ -95,11 +95,11 @@ resolved_customers as (
 
     select
         customer_links.*,
-        {%- if crm != 'contract' %}
-        coalesce(customer_links.metadata_account_id, domain_accounts.account_id) as account_id
-        {%- else %}
-        customer_links.metadata_account_id as account_id
-        {%- endif %}
+        {% if crm != 'contract' -%}
+            coalesce(customer_links.metadata_account_id, domain_accounts.account_id)
+        {%- else -%}
+            customer_links.metadata_account_id
+        {%- endif %} as account_id
 
     from customer_links
     {%- if crm != 'contract' %}
@@ -124,11 +124,20 @@ items_summary as (
 
     select
         item_versions.subscription_id,
-        sum(case when item_versions.valid_from = first_items.first_item_at
-            then item_versions.arr_usd end) as started_arr_usd,
-        max(case when item_versions.valid_from = first_items.first_item_at
-            and item_versions.billing_interval = 'year'
-            then 12 * item_versions.interval_count end) as interval_term_months,
+        sum(
+            case
+                when item_versions.valid_from = first_items.first_item_at
+                    then item_versions.arr_usd
+            end
+        ) as started_arr_usd,
+        max(
+            case
+                when
+                    item_versions.valid_from = first_items.first_item_at
+                    and item_versions.billing_interval = 'year'
+                    then 12 * item_versions.interval_count
+            end
+        ) as interval_term_months,
         min(item_versions.currency_code) as currency_code,
         max(case when item_versions.billing_term_kind is null then 1 else 0 end)
             as has_missing_price,
