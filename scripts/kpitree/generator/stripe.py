@@ -397,11 +397,20 @@ def tables(ctx: Context) -> dict[str, str]:
         where v.status = 'active' and v.canceled_us is null
         order by id
     """
+    # the legacy plans every Stripe account still lands (no item of the demo uses one)
+    plan = f"""
+        select 'plan_legacy_seat_monthly' as id, 'usd' as currency, 5000 as amount,
+            '5000' as amount_decimal, 'month' as interval, 1 as interval_count,
+            'Seat (legacy)' as nickname, true as active, true as livemode,
+            false as is_deleted, timestamptz '2019-06-01 00:00:00+00' as created,
+            {SYNCED} as _fivetran_synced
+    """
     return {
         "customer": customer,
         "subscription_history": subscription_history,
         "subscription_item": subscription_item,
         "price": price,
+        "plan": plan,
         "invoice": invoice,
     }
 
