@@ -156,6 +156,14 @@ sql-lint: install-dev
 	rm -f target/sqlfluff.duckdb
 	KPI_RAW_DIR=target/sqlfluff-ads KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
 		$(BIN)/sqlfluff lint models/sources/ads --processes 2 --config target/sqlfluff-ads/pyproject.toml
+	@# Billing from Stripe likewise (var billing_connector).
+	$(BIN)/python scripts/generate_demo_data.py --events 1000 --billing stripe --output-dir target/sqlfluff-stripe --quiet
+	sed -e 's|^project_dir = .|project_dir = $(CURDIR)|' \
+		-e 's|^profiles_dir = .|profiles_dir = $(CURDIR)|' .sqlfluff > target/sqlfluff-stripe.cfg
+	printf '\n[sqlfluff:templater:dbt:context]\nbilling_connector = stripe\n' >> target/sqlfluff-stripe.cfg
+	rm -f target/sqlfluff.duckdb
+	KPI_RAW_DIR=target/sqlfluff-stripe KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
+		$(BIN)/sqlfluff lint models/sources/stripe --processes 2 --config target/sqlfluff-stripe.cfg
 
 py-lint: install-dev
 	$(BIN)/ruff check scripts tests_py dashboards

@@ -1,13 +1,15 @@
 """The connectors' round trip (docs/connectors.md), on DuckDB and PostgreSQL.
 
-`generate_demo_data.py --crm <crm> --ads` writes the demo business twice in one folder: as
-the raw contract (with the CRM's ids) and as the CRM's and the ad platforms' own tables, the
-way a managed connector lands them (DIR/<crm>/, DIR/google_ads/, ...), with deleted, merged
+`generate_demo_data.py --crm <crm> --ads --billing stripe` writes the demo business twice in
+one folder: as the raw contract (with the CRM's ids) and as the CRM's, the ad platforms' and
+Stripe's own tables, the way a managed connector lands them (DIR/<crm>/, DIR/google_ads/,
+DIR/stripe/, ...), with deleted, merged
 and history-mode records, non-USD opportunities and ad accounts, text-typed and sparse
 tables, fiscal years from February and values no seed maps planted among them. Per
 engine, the contract tables are built once through the contract (the reference) and once
 through each full mix of connectors (var crm_connector with the three ad platforms of var
-ad_platforms; Salesforce's with HubSpot landed beside it);
+ad_platforms; Salesforce's with HubSpot landed beside it and billing from Stripe, var
+billing_connector);
 every tree (every node, period and drill-down of the small trees, every column of kpi_tree)
 must give the same numbers. What the CRMs cannot carry differs outside the trees only, within
 documented bounds: touches (a campaign response names no opportunity, so an opportunity takes
@@ -26,6 +28,7 @@ machine, 2026-12-07).
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import shutil
@@ -43,6 +46,13 @@ from harness import SCRIPTS_DIR, SMALL_TREES, Engine, environment, load_script, 
 EVENTS = 20_000
 CRMS = ("salesforce", "hubspot")
 AD_PLATFORMS = ("google_ads", "linkedin_ads", "facebook_ads")
+# The billing connector each CRM's build reads its subscriptions through (HubSpot's: the
+# contract's), and what the Stripe connector filters rather than quarantines. Every folder
+# is generated with --billing stripe, so each holds the same business (a few won deals
+# start billing days later, in the contract too) as the reference build reads.
+BILLING = {"salesforce": "stripe", "hubspot": "contract"}
+STRIPE_NOT_REJECTED = ("deleted_records", "history_versions", "non_usd_subscriptions",
+                       "domain_only_customers")  # fmt: skip
 # Planted records the report counts that are no rejection (filtered, or converted).
 NOT_REJECTED = ("deleted_records", "merged_records", "history_mode_versions",
                 "non_usd_opportunities")  # fmt: skip
@@ -54,7 +64,8 @@ TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown"
 def generate(crm: str, folder: Path) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", str(EVENTS),
-         "--crm", crm, "--ads", "--output-dir", str(folder), "--quiet"],
+         "--crm", crm, "--ads", "--billing", "stripe", "--output-dir", str(folder),
+         "--quiet"],
         check=True,
     )  # fmt: skip
     return dict(json.loads((folder / "generation_report.json").read_text()))
@@ -78,10 +89,11 @@ def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
     also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
     settings: dict[str, Any] = {
         "crm_connector": crm, "crm_also_landed": also, "ad_platforms": list(AD_PLATFORMS),
-        **SMALL_TREES,
+        "billing_connector": BILLING[crm], **SMALL_TREES,
     }  # fmt: skip
+    billing = [BILLING[crm]] if BILLING[crm] != "contract" else []
     if engine.name == "postgres":
-        for landed in (crm, *also, *AD_PLATFORMS):
+        for landed in (crm, *also, *AD_PLATFORMS, *billing):
             settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
     return settings
 
@@ -137,6 +149,8 @@ def builds(
             load_crm(engine, crm, raw_dir)
             for platform in AD_PLATFORMS:
                 load_crm(engine, platform, raw_dir)
+            if BILLING[crm] != "contract":
+                load_crm(engine, BILLING[crm], raw_dir)
             if crm == "salesforce" and "hubspot" in crm_raw:
                 load_crm(engine, "hubspot", crm_raw["hubspot"][0])
             engine.dbt(["build", "--vars", json.dumps(crm_vars(crm, engine))])
@@ -184,7 +198,8 @@ def test_every_tree_agrees_with_the_contract(builds: Builds, crm: str) -> None:
     assert len(reference) > 10_000
     assert reference.keys() == through_crm.keys()
     trees = {key[0] for key in reference}
-    assert trees >= {"cross_motion", "inbound", "abm", "partner", "product_led", "revenue"}
+    assert trees >= {"cross_motion", "inbound", "abm", "partner", "product_led", "revenue",
+                     "unit_economics"}  # fmt: skip
     differing = [
         (key, column, row[column], through_crm[key][column])
         for key, row in reference.items()
@@ -335,6 +350,110 @@ def test_the_ads_connector_quarantines_what_was_planted(builds: Builds) -> None:
         "ads: 1 campaign value is not mapped: google_ads: Display | Prospecting | Test "
         f"({rows} rows) (seeds/ads_campaigns.csv; ads__rejected has the records)"
     ) in log
+
+
+def staged_multiset(engine: Engine, model: str, columns: str) -> dict[tuple[Any, ...], int]:
+    """A staged table's rows (the columns given) with how often each occurs, amounts as
+    floats."""
+    counted: dict[tuple[Any, ...], int] = {}
+    for row in engine.query(f"select {columns} from {engine.relation('staging', model)}"):
+        key = tuple(float(v) if isinstance(v, decimal.Decimal) else v for v in row)
+        counted[key] = counted.get(key, 0) + 1
+    return counted
+
+
+def test_billing_from_stripe_equals_the_contract(builds: Builds) -> None:
+    """Salesforce's build reads its subscriptions and their changes from Stripe (item
+    versions in EUR, GBP and USD, history versions, text timestamps): staged, they are the
+    contract's, row for row, and the revenue and unit-economics trees (compared with every
+    other tree above) have billing's numbers in them."""
+    engine = builds.crm["salesforce"]
+    subscriptions = "subscription_id, account_id, opportunity_id, started_on, term_months, arr_usd"
+    changes = "subscription_id, account_id, change_type, effective_on, arr_change_usd"
+    for model, columns in (
+        ("stg_marketing__subscriptions", subscriptions),
+        ("stg_marketing__subscription_changes", changes),
+    ):
+        reference = staged_multiset(builds.contract, model, columns)
+        through_stripe = staged_multiset(engine, model, columns)
+        assert len(reference) > 30, model
+        assert reference == through_stripe, model
+    kinds = {row[2] for row in staged_multiset(engine, "stg_marketing__subscription_changes",
+                                               changes)}  # fmt: skip
+    assert kinds == {"expansion", "contraction", "renewal", "churn"}
+    # it did come from Stripe: the connector's rows are what staging read
+    stripe_rows = engine.query(
+        f"select count(*) from {engine.relation('sources', 'stripe__subscription_changes')}"
+    )[0][0]
+    assert stripe_rows == sum(
+        staged_multiset(engine, "stg_marketing__subscription_changes", changes).values()
+    )
+    tree = rows_by_key(engine, "kpi_tree", TREE_KEY)
+    for node in ("expansion_arr", "renewal_arr", "net_revenue_retention"):
+        values = [
+            row["actual"]
+            for key, row in tree.items()
+            if key[:2] == ("revenue", node) and key[5] == "total" and row["actual"]
+        ]
+        assert len(values) >= 6, node
+
+
+def test_the_stripe_connector_quarantines_what_was_planted(builds: Builds) -> None:
+    """The customer no mapping resolves, the currency without a rate and the test-mode
+    subscription are kept out and counted; deleted rows and history versions are read as
+    Stripe means them; the warn test names the customer."""
+    engine = builds.crm["salesforce"]
+    planted = builds.reports["salesforce"]["billing"]["planted"]
+    rejected = dict(
+        engine.query(
+            "select rejection_reason, count(*) "
+            f"from {engine.relation('sources', 'stripe__rejected')} group by 1"
+        )
+    )
+    reasons = {r: n for r, n in planted.items() if r not in STRIPE_NOT_REJECTED}
+    assert set(reasons) == {"unmatched_customer", "missing_currency_rate", "test_mode"}
+    assert all(n > 0 for n in reasons.values())
+    assert rejected == reasons
+    for filtered in STRIPE_NOT_REJECTED:
+        assert planted[filtered] > 0, filtered
+    result = engine.dbt(
+        ["test", "--select", "stripe__unmapped_values",
+         "--vars", json.dumps(crm_vars("salesforce", engine))]
+    )  # fmt: skip
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("stripe_values_are_mapped")]
+    assert warned == [("warn", 1)]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    assert "stripe: 1 customer value is not mapped: cus_planted1 (Planted 1) (1 rows)" in log
+
+
+def test_the_reconciliation_shows_the_later_billing_starts(builds: Builds) -> None:
+    """CRM closed-won ARR against billing's new-subscription ARR per day: they differ on
+    exactly the days of the planted later billing starts (the deal's close and the
+    billing's start), by the deal's ARR, and agree over the whole range."""
+    engine = builds.crm["salesforce"]
+    later = builds.reports["salesforce"]["billing"]["reconciliation"]["billing_starts_later"]
+    assert later
+    expected: dict[str, float] = {}
+    for deal in later:
+        expected[deal["won_on"]] = expected.get(deal["won_on"], 0.0) + deal["arr"]
+        starts = deal["billing_starts_on"]
+        expected[starts] = expected.get(starts, 0.0) - deal["arr"]
+    expected = {day: gap for day, gap in expected.items() if gap != 0}
+    rows = engine.query(
+        "select reconciliation_date, stage, system_of_record, compared_system, record_value, "
+        f"compared_value from {engine.relation('sources', 'stripe__reconciliation')}"
+    )
+    assert len(rows) > 5
+    assert {(r[1], r[2], r[3]) for r in rows} == {("closed_won_arr", "salesforce", "stripe")}
+    found = {
+        str(r[0]): float(r[4]) - float(r[5])
+        for r in rows
+        if not same_value(float(r[4]), float(r[5]))
+    }
+    assert found.keys() == expected.keys()
+    assert all(same_value(found[day], gap) for day, gap in expected.items()), found
+    assert same_value(sum(float(r[4]) for r in rows), sum(float(r[5]) for r in rows))
 
 
 @pytest.mark.parametrize("crm", CRMS)

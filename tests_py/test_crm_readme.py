@@ -2,7 +2,8 @@
 commands run as they are written, in a copy of the project, from an empty folder to the first tree.
 
 Cost (2 cores): the generator 3 s, one `dbt build` of 20k events through the Salesforce
-connector and the three ad platforms (about 80 s), two `dbt show` and the export (about 30 s).
+connector, the three ad platforms and Stripe (about 80 s), three `dbt show` and the export (about
+30 s).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
     # what no seed maps is listed by `dbt show`
     assert "Legal Review" in output and "Podcast" in output
     assert "google_ads: Display | Prospecting | Test" in output
+    assert "cus_planted1 (Planted 1)" in output  # the Stripe customer no mapping resolves
     # the first tree, from Salesforce's tables: October 2026's inbound pipeline
     exported = sorted((project / "output" / "crm-example").glob("*.json"))
     trees = [json.loads(path.read_text()) for path in exported]

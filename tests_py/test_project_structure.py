@@ -3,8 +3,8 @@
 The evaluator package cannot be installed here (no dbt Hub), so its rules that
 matter to this project are checked in pytest. Each exception is listed with
 its reason. Each rule holds for the project as it is parsed with every CRM connector
-(var crm_connector, each with the three ad platforms of var ad_platforms), whose models are
-built only when chosen.
+(var crm_connector, each with the three ad platforms of var ad_platforms and billing from
+Stripe, var billing_connector), whose models are built only when chosen.
 """
 
 from __future__ import annotations
@@ -45,6 +45,15 @@ NO_KEY_BY_DESIGN = {
     "ads__contract_ad_spend": "the contract's own rows as landed, re-sends too",
     "ads__ad_spend": "the raw contract's rows as staging reads them (staging checks the key)",
     "ads__rejected": "every campaign-day the connector left out (keyed in the classified model)",
+    **{
+        f"stripe__{table}": "the raw contract's rows as staging reads them (staging checks the key)"
+        for table in ("subscriptions", "subscription_changes")
+    },
+    "stripe__rejected": "every subscription and change left out (keyed in the classified models)",
+}
+# Connector models that read staged models, and why.
+READ_STAGING_BY_DESIGN = {
+    "stripe__reconciliation": "compares what the trees read: the staged bookings and billing",
 }
 AD_PLATFORMS = ("google_ads", "linkedin_ads", "facebook_ads")
 CONNECTORS = ("contract", "salesforce", "hubspot")
@@ -53,7 +62,8 @@ NO_PARENTS_BY_DESIGN = {
     "hubspot__crm_currency_rates": "HubSpot lands no exchange rates: the seed's convert",
 }
 # The contract's tables a connector feeds are read through it instead (raw_relation).
-FED_BY_CONNECTORS = {"accounts", "touches", "meeting_attendees"}
+FED_BY_CONNECTORS = {"accounts", "touches", "meeting_attendees", "subscriptions",
+                     "subscription_changes"}  # fmt: skip
 # Sources without a freshness check, and why.
 NO_FRESHNESS_BY_DESIGN = {
     "accounts": "a full snapshot without a load timestamp; the events referencing it are checked",
@@ -67,6 +77,7 @@ FOLDER_PREFIXES = {
         "crm__",
         "ads__",
         *(f"{platform}__" for platform in AD_PLATFORMS),
+        "stripe__",
     ),
     "intermediate": ("int_",),
     "semantic": ("kpi_time_spine", "definition_"),
@@ -89,7 +100,10 @@ def manifest(
     target = tmp_path_factory.mktemp(f"structure-{request.param}")
     env = {"KPI_DUCKDB_PATH": str(target / "parse.duckdb"), "KPI_SCHEMA": "kpi"}
     platforms = list(AD_PLATFORMS) if request.param != "contract" else []
-    settings = json.dumps({"crm_connector": request.param, "ad_platforms": platforms})
+    billing = "stripe" if request.param != "contract" else "contract"
+    settings = json.dumps(
+        {"crm_connector": request.param, "ad_platforms": platforms, "billing_connector": billing}
+    )
     run_dbt(["parse", "--vars", settings], {**env, "KPI_RAW_SCHEMA": "raw"}, target)
     parsed = dict(json.loads((target / "manifest.json").read_text()))
     parsed["crm_connector"] = request.param
@@ -224,7 +238,9 @@ def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None
         **({"sources": {"kpi_sources"}} if connector != "contract" else {}),
     }
     sources = {source["schema"] for source in manifest["sources"].values()}
-    assert sources == ({"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS})
+    assert sources == (
+        {"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS, "stripe"}
+    )
 
 
 def test_no_intermediate_or_tree_model_reads_a_mart(manifest: dict[str, Any]) -> None:
@@ -245,7 +261,7 @@ def test_connectors_read_only_their_sources_seeds_and_own_models(
     holds) and its own models, nothing staged."""
     all_models = models(manifest)
     for node in all_models.values():
-        if folder(node) != "sources":
+        if folder(node) != "sources" or node["name"] in READ_STAGING_BY_DESIGN:
             continue
         for parent in node["depends_on"]["nodes"]:
             if parent in all_models:

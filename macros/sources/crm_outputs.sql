@@ -255,3 +255,14 @@ left join current_rows
     on logged.{{ key_column }} = current_rows.{{ key_column }}
 where logged.version_rank = 1 and current_rows.{{ key_column }} is null
 {% endtest %}
+
+
+{% test stripe_values_are_mapped(model) %}
+{#- The same for billing: "stripe: 1 customer value is not mapped: cus_planted1 (Planted 1)
+    (1 rows)" (the metadata keys of vars stripe__customer_account_keys and
+    stripe__customer_domain_keys). -#}
+{%- do kpi_tree.log_unmapped_values(
+    model, 'stripe', 'metadata keys: vars stripe__customer_account_keys, stripe__customer_domain_keys'
+) %}
+select * from {{ model }}
+{% endtest %}

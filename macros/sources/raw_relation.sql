@@ -4,7 +4,9 @@
     source `marketing`), `salesforce` or `hubspot` (the connector's output model
     `<connector>__<table>`, models/sources/<connector>/, with exactly the contract's
     columns and types). Var ad_platforms does the same for ad_spend (`ads__ad_spend`,
-    models/sources/ads/). Every other table is always read from the contract.
+    models/sources/ads/), var billing_connector for subscriptions and
+    subscription_changes (`stripe__<table>`, models/sources/stripe/). Every other table is
+    always read from the contract.
 -#}
 
 {% macro crm_connectors() -%}
@@ -52,6 +54,9 @@
         {%- set model_name = connector ~ '__' ~ table_name -%}
     {%- elif table_name == 'ad_spend' and kpi_tree.ad_platforms() | length > 0 -%}
         {%- set model_name = 'ads__ad_spend' -%}
+    {%- elif table_name in ['subscriptions', 'subscription_changes']
+        and kpi_tree.typed_var('billing_connector') == 'stripe' -%}
+        {%- set model_name = 'stripe__' ~ table_name -%}
     {%- endif -%}
     {%- if model_name is not none -%}
         {%- if execute and model is defined and model.resource_type == 'test' -%}

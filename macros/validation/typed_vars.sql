@@ -79,6 +79,17 @@
         'google_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'linkedin_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'facebook_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'billing_connector': {'type': 'name', 'choices': ['contract', 'stripe'],
+            'default': 'contract'},
+        'stripe_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'stripe__customer_account_keys': {'type': 'name_list', 'allow_empty': true,
+            'default': ['crm_account_id']},
+        'stripe__customer_domain_keys': {'type': 'name_list', 'allow_empty': true,
+            'default': ['domain']},
+        'stripe__subscription_opportunity_keys': {'type': 'name_list', 'allow_empty': true,
+            'default': ['opportunity_id']},
+        'stripe__subscription_term_keys': {'type': 'name_list', 'allow_empty': true,
+            'default': ['term_months']},
         'reconciliation_tolerance': {'type': 'number', 'minimum': 0, 'default': 0.05},
     }) }}
 {%- endmacro %}

@@ -22,17 +22,7 @@ currency_rates as (
 ),
 
 rates_in_force as (
-
-    select
-        upper(trim(currency)) as currency_code,
-        valid_from,
-        lead(valid_from) over (
-            partition by upper(trim(currency)) order by valid_from
-        ) as valid_to,
-        units_per_usd
-
-    from currency_rates
-
+    {{ kpi_tree.currency_rates_in_force('currency_rates') }}
 ),
 
 mapped as (

@@ -37,6 +37,7 @@ from kpitree.generator import (
     meetings,
     partners,
     product,
+    stripe,
     touches,
 )
 from kpitree.generator.context import Context, Options, sql_literal
@@ -109,6 +110,14 @@ def parse_args(argv: list[str] | None) -> Options:
         'and Meta Ads land it, in DIR/<platform>/<table>/ (docs/raw_data.md, "The ad '
         "platforms' tables\"); the contract's ad_spend stays complete",
     )
+    parser.add_argument(
+        "--billing",
+        choices=("contract", "stripe"),
+        default="contract",
+        help="stripe: also write the subscriptions and their changes as Stripe lands them, in "
+        'DIR/stripe/<table>/ (docs/raw_data.md, "Billing: the Stripe tables"; a few won deals '
+        "then start billing days after they close, in the contract too) (default contract)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     if args.events < 1000:
@@ -133,6 +142,7 @@ def parse_args(argv: list[str] | None) -> Options:
         memory_limit=args.memory_limit,
         crm=args.crm,
         ads=args.ads,
+        billing=args.billing,
     )
 
 
@@ -181,6 +191,7 @@ def generate(options: Options) -> dict[str, Any]:
             tables = build(ctx)
             crm_tables = crm_writers.write(ctx)
             ad_tables = ads.write(ctx)
+            billing_tables = stripe.write(ctx)
             for table in tables:
                 bad_rows.inject(ctx, table)
             paths = {table.name: write(ctx, table) for table in tables}
@@ -189,6 +200,8 @@ def generate(options: Options) -> dict[str, Any]:
                 report["crm"] = crm_tables
             if ad_tables:
                 report["ads"] = ad_tables
+            if billing_tables:
+                report["billing"] = billing_tables
         finally:
             con.close()
     report_path = options.output_dir / "generation_report.json"

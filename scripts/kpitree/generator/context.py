@@ -43,6 +43,8 @@ class Options:
     crm: str = "contract"
     # also write the ad platforms' tables (ads.py)
     ads: bool = False
+    # the billing system whose tables hold the subscriptions too (stripe.py), or "contract"
+    billing: str = "contract"
 
 
 def sql_literal(text: str) -> str:

@@ -1,0 +1,3 @@
+{#- Stripe `customer` as landed: declared columns typed, live rows
+    (kpi_tree.connector_rows). -#}
+{{ kpi_tree.connector_rows('stripe', 'customer') }}
