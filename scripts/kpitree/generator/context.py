@@ -43,6 +43,9 @@ class Options:
     crm: str = "contract"
     # also write the ad platforms' tables (ads.py)
     ads: bool = False
+    # also write the web analytics' events (ga4.py): "ga4", or "contract"; and their shape
+    web: str = "contract"
+    ga4_shape: str = "bigquery_export"
 
 
 def sql_literal(text: str) -> str:
