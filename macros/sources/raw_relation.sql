@@ -4,7 +4,10 @@
     source `marketing`), `salesforce` or `hubspot` (the connector's output model
     `<connector>__<table>`, models/sources/<connector>/, with exactly the contract's
     columns and types). Var ad_platforms does the same for ad_spend (`ads__ad_spend`,
-    models/sources/ads/). Every other table is always read from the contract.
+    models/sources/ads/), and var web_analytics_connector for funnel_events without a CRM
+    (`ga4`: ga4__contract_funnel_events, models/sources/ga4/; with a CRM, its
+    <crm>__funnel_events take GA4's rows). Every other table is always read from the
+    contract.
 -#}
 
 {% macro crm_connectors() -%}
@@ -50,6 +53,9 @@
     {%- if connector != 'contract'
         and table_name in kpi_tree.crm_connectors()[connector] -%}
         {%- set model_name = connector ~ '__' ~ table_name -%}
+    {%- elif table_name == 'funnel_events'
+        and kpi_tree.web_analytics_connector() == 'ga4' -%}
+        {%- set model_name = 'ga4__contract_funnel_events' -%}
     {%- elif table_name == 'ad_spend' and kpi_tree.ad_platforms() | length > 0 -%}
         {%- set model_name = 'ads__ad_spend' -%}
     {%- endif -%}

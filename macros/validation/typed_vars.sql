@@ -79,6 +79,13 @@
         'google_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'linkedin_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
         'facebook_ads_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'web_analytics_connector': {'type': 'name', 'choices': ['contract', 'ga4'],
+            'default': 'contract'},
+        'ga4_shape': {'type': 'name', 'choices': ['bigquery_export', 'flattened'],
+            'default': 'bigquery_export'},
+        'ga4_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'ga4_hashed_email_param': {'type': 'name', 'default': 'hashed_email'},
+        'ga4_account_param': {'type': 'name', 'default': 'crm_account_id'},
     }) }}
 {%- endmacro %}
 
