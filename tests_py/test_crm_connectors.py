@@ -47,6 +47,8 @@ AD_PLATFORMS = ("google_ads", "linkedin_ads", "facebook_ads")
 NOT_REJECTED = ("deleted_records", "merged_records", "history_mode_versions",
                 "non_usd_opportunities")  # fmt: skip
 ENGINES = ("duckdb", "postgres")
+# GA4 in each build, one shape each (docs/connectors.md, "Web analytics: GA4")
+GA4_SHAPES = {"salesforce": "bigquery_export", "hubspot": "flattened"}
 # The trees' columns that identify a row, and those no connector may change.
 TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown", "breakdown_value")
 
@@ -54,7 +56,8 @@ TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown"
 def generate(crm: str, folder: Path) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", str(EVENTS),
-         "--crm", crm, "--ads", "--output-dir", str(folder), "--quiet"],
+         "--crm", crm, "--ads", "--output-dir", str(folder), "--quiet",
+         "--web", "ga4", "--ga4-shape", GA4_SHAPES[crm]],
         check=True,
     )  # fmt: skip
     return dict(json.loads((folder / "generation_report.json").read_text()))
@@ -78,10 +81,10 @@ def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
     also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
     settings: dict[str, Any] = {
         "crm_connector": crm, "crm_also_landed": also, "ad_platforms": list(AD_PLATFORMS),
-        **SMALL_TREES,
+        "web_analytics_connector": "ga4", "ga4_shape": GA4_SHAPES[crm], **SMALL_TREES,
     }  # fmt: skip
     if engine.name == "postgres":
-        for landed in (crm, *also, *AD_PLATFORMS):
+        for landed in (crm, *also, *AD_PLATFORMS, "ga4"):
             settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
     return settings
 
@@ -135,7 +138,7 @@ def builds(
             else:
                 engine.load_raw(raw_dir)
             load_crm(engine, crm, raw_dir)
-            for platform in AD_PLATFORMS:
+            for platform in (*AD_PLATFORMS, "ga4"):
                 load_crm(engine, platform, raw_dir)
             if crm == "salesforce" and "hubspot" in crm_raw:
                 load_crm(engine, "hubspot", crm_raw["hubspot"][0])
@@ -493,3 +496,81 @@ def test_a_crm_record_changed_after_staging_arrives_as_a_resent_row(
         if str(r.node.name).startswith("crm_versions_still_in_crm_" + crm + "__funnel_events")
     }
     assert list(statuses.values()) == [("warn", 3)]  # created, qualified, closed
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_ga4_quarantines_what_was_planted_and_finds_people(builds: Builds, crm: str) -> None:
+    """GA4 (one shape per build): the anonymous sessions and spam submissions and the
+    podcast medium are kept out and counted, the noise sessions read but not counted, and
+    the match rate per rule is the generator's."""
+    engine = builds.crm[crm]
+    web = builds.reports[crm]["web"]
+    planted = web["planted"]
+    assert web["shape"] == GA4_SHAPES[crm]
+    rejected = dict(
+        engine.query(
+            "select rejection_reason, count(*) "
+            f"from {engine.relation('sources', 'ga4__rejected')} group by 1"
+        )
+    )
+    assert planted["unmatched_user"] > planted["spam_form_submissions"] > 0
+    assert planted["unmapped_medium"] > 0
+    assert rejected == {
+        "unmatched_user": planted["unmatched_user"],
+        "unmapped_medium": planted["unmapped_medium"],
+    }
+    # every session not high-intent is noise or a demo request's own (contract or spam)
+    sessions = dict(
+        engine.query(
+            f"select is_high_intent, count(*) from {engine.relation('sources', 'ga4__sessions')} "
+            "group by 1"
+        )
+    )
+    demo_requests = engine.query(
+        "select count(*) from "
+        f"{engine.relation('sources', 'ga4__funnel_events_classified')} "
+        "where event_type = 'demo_request'"
+    )[0][0]
+    assert planted["non_high_intent_sessions"] > 0 and planted["sessions_spanning_midnight"] > 0
+    assert sessions[False] == planted["non_high_intent_sessions"] + demo_requests
+    # the match rate: high-intent sessions per rule, and their shares, as written
+    expected = web["high_intent_sessions_by_identity"]
+    assert expected["hashed_email"] > 0 and expected["unmatched"] > 0
+    rates = {
+        rule: (int(count), float(share))
+        for rule, count, share in engine.query(
+            "select match_rule, high_intent_sessions, share_of_high_intent_sessions "
+            f"from {engine.relation('sources', 'ga4__identity_match_rates')}"
+        )
+    }
+    total = sum(expected.values())
+    assert {rule: count for rule, (count, _) in rates.items()} == expected
+    for rule, (_, share) in rates.items():
+        assert math.isclose(share, expected[rule] / total, rel_tol=1e-9), rule
+    # the reconciliation shows the differences planted between the systems: spam form
+    # submissions the CRM made no lead of, ad clicks that bounced before GA4 saw a session
+    gaps = {
+        stage: (float(gap), int(days))
+        for stage, gap, days in engine.query(
+            "select stage, sum(record_value - compared_value), "
+            "sum(case when record_value <> compared_value then 1 else 0 end) "
+            f"from {engine.relation('sources', 'ga4__reconciliation')} group by 1"
+        )
+    }
+    ads_planted = builds.reports[crm]["ads"]["planted"]
+    assert ads_planted["bounced_clicks"] > 0
+    assert gaps["form_submissions_vs_crm_leads"][0] == planted["spam_form_submissions"]
+    assert gaps["sessions_vs_ad_clicks"][0] == (
+        ads_planted["sessions_without_clicks"] - ads_planted["bounced_clicks"]
+    )
+    assert all(days > 0 for _, days in gaps.values())
+    # the warn test names the medium no seed maps
+    result = engine.dbt(
+        ["test", "--select", "ga4__unmapped_values", "--vars", json.dumps(crm_vars(crm, engine))]
+    )
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("ga4_values_are_mapped")]
+    assert warned == [("warn", 1)]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    rows = planted["unmapped_medium"]
+    assert f"ga4: 1 medium value is not mapped: podcast ({rows} rows)" in log
