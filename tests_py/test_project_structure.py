@@ -57,6 +57,7 @@ FED_BY_CONNECTORS = {"accounts", "touches", "meeting_attendees"}
 # Sources without a freshness check, and why.
 NO_FRESHNESS_BY_DESIGN = {
     "accounts": "a full snapshot without a load timestamp; the events referencing it are checked",
+    "events": "GA4's export has no load time; staging's freshness on funnel_events covers it",
 }
 FOLDER_PREFIXES = {
     "staging": ("stg_", "base_"),
@@ -66,6 +67,7 @@ FOLDER_PREFIXES = {
         "hubspot__",
         "crm__",
         "ads__",
+        "ga4__",
         *(f"{platform}__" for platform in AD_PLATFORMS),
     ),
     "intermediate": ("int_",),
@@ -89,7 +91,10 @@ def manifest(
     target = tmp_path_factory.mktemp(f"structure-{request.param}")
     env = {"KPI_DUCKDB_PATH": str(target / "parse.duckdb"), "KPI_SCHEMA": "kpi"}
     platforms = list(AD_PLATFORMS) if request.param != "contract" else []
-    settings = json.dumps({"crm_connector": request.param, "ad_platforms": platforms})
+    web = "ga4" if request.param != "contract" else "contract"
+    settings = json.dumps(
+        {"crm_connector": request.param, "ad_platforms": platforms, "web_analytics_connector": web}
+    )
     run_dbt(["parse", "--vars", settings], {**env, "KPI_RAW_SCHEMA": "raw"}, target)
     parsed = dict(json.loads((target / "manifest.json").read_text()))
     parsed["crm_connector"] = request.param
@@ -224,7 +229,9 @@ def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None
         **({"sources": {"kpi_sources"}} if connector != "contract" else {}),
     }
     sources = {source["schema"] for source in manifest["sources"].values()}
-    assert sources == ({"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS})
+    assert sources == (
+        {"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS, "ga4"}
+    )
 
 
 def test_no_intermediate_or_tree_model_reads_a_mart(manifest: dict[str, Any]) -> None:

@@ -155,7 +155,7 @@
 {#- The contract's own funnel_events rows of the types no connector that is on writes
     (a CRM's types when var crm_connector chooses one, web analytics' when var
     web_analytics_connector does; rows of an unknown or missing type too, for staging to
-    quarantine), and GA4's rows when it is on. -#}
+    quarantine). The connectors' rows are added by the model staging reads. -#}
 {%- set excluded = kpi_tree.web_event_types() %}
 {%- if kpi_tree.crm_connector() != 'contract' %}
     {%- set excluded = excluded + kpi_tree.crm_event_types() %}
@@ -168,16 +168,8 @@ funnel_events as (
     select * from {{ source('marketing', 'funnel_events') }}
 
 ),
-{%- if kpi_tree.web_analytics_connector() == 'ga4' %}
 
-web_events as (
-
-    select * from {{ ref('ga4__funnel_events') }}
-
-),
-{%- endif %}
-
-contract_rows as (
+final as (
 
     select
         {{ columns | join(',\n        ') }},
@@ -187,20 +179,6 @@ contract_rows as (
     where
         coalesce(lower(trim(event_type)), '')
         not in ({{ kpi_tree.sql_string_list(excluded) }})
-
-),
-
-final as (
-
-    select * from contract_rows
-    {%- if kpi_tree.web_analytics_connector() == 'ga4' %}
-    union all
-    select
-        {{ columns | join(',\n        ') }},
-        ingested_at
-
-    from web_events
-    {%- endif %}
 
 )
 

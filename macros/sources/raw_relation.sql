@@ -5,7 +5,7 @@
     `<connector>__<table>`, models/sources/<connector>/, with exactly the contract's
     columns and types). Var ad_platforms does the same for ad_spend (`ads__ad_spend`,
     models/sources/ads/), and var web_analytics_connector for funnel_events without a CRM
-    (`ga4`: ga4__contract_funnel_events, models/sources/ga4/; with a CRM, its
+    (`ga4`: ga4__funnel_events_with_contract, models/sources/ga4/; with a CRM, its
     <crm>__funnel_events take GA4's rows). Every other table is always read from the
     contract.
 -#}
@@ -55,7 +55,7 @@
         {%- set model_name = connector ~ '__' ~ table_name -%}
     {%- elif table_name == 'funnel_events'
         and kpi_tree.web_analytics_connector() == 'ga4' -%}
-        {%- set model_name = 'ga4__contract_funnel_events' -%}
+        {%- set model_name = 'ga4__funnel_events_with_contract' -%}
     {%- elif table_name == 'ad_spend' and kpi_tree.ad_platforms() | length > 0 -%}
         {%- set model_name = 'ads__ad_spend' -%}
     {%- endif -%}

@@ -1,6 +1,6 @@
-{#- funnel_events without a CRM connector and with GA4 on (kpi_tree.raw_relation): the
-    contract's rows but its sessions and demo requests, and GA4's
-    (kpi_tree.contract_funnel_events). -#}
+{#- Without a CRM connector and with GA4 on: the contract's funnel_events rows but its
+    sessions and demo requests (kpi_tree.contract_funnel_events);
+    ga4__funnel_events_with_contract adds GA4's. -#}
 {{ config(enabled=kpi_tree.crm_connector() == 'contract'
     and kpi_tree.web_analytics_connector() == 'ga4') }}
 
