@@ -7,7 +7,8 @@ and history-mode records, non-USD opportunities and ad accounts, text-typed and 
 tables, fiscal years from February and values no seed maps planted among them. Per
 engine, the contract tables are built once through the contract (the reference) and once
 through each full mix of connectors (var crm_connector with the three ad platforms of var
-ad_platforms; Salesforce's with HubSpot landed beside it);
+ad_platforms and GA4, `--web ga4`, in one shape per CRM; Salesforce's with HubSpot landed
+beside it);
 every tree (every node, period and drill-down of the small trees, every column of kpi_tree)
 must give the same numbers. What the CRMs cannot carry differs outside the trees only, within
 documented bounds: touches (a campaign response names no opportunity, so an opportunity takes
@@ -15,7 +16,8 @@ the responses of its account's people from its journey's start to its creation: 
 attribution is exact, the others move by at most 5 points a channel). The connector must
 quarantine exactly what was planted, its warn test must name the unmapped values, both
 CRMs' people must match by email, and a CRM record updated, or deleted, after staging must
-come through an incremental run as a re-sent row, or be reported.
+come through an incremental run as a re-sent row, or be reported. GA4 must quarantine what
+was planted, give the generator's match rate, and its reconciliation the planted gaps.
 
 Cost (20k events, the small trees, 2 cores shared with other work): per engine 110 s to 250 s
 for the three builds (the reference without data tests, then each connector's `dbt build`,
