@@ -164,6 +164,14 @@ sql-lint: install-dev
 	rm -f target/sqlfluff.duckdb
 	KPI_RAW_DIR=target/sqlfluff-stripe KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
 		$(BIN)/sqlfluff lint models/sources/stripe --processes 2 --config target/sqlfluff-stripe.cfg
+	@# GA4 likewise (var web_analytics_connector), over a tiny export of its events.
+	$(BIN)/python scripts/generate_demo_data.py --events 1000 --web ga4 --output-dir target/sqlfluff-ga4 --quiet
+	sed -e 's|^project_dir = .|project_dir = $(CURDIR)|' \
+		-e 's|^profiles_dir = .|profiles_dir = $(CURDIR)|' .sqlfluff > target/sqlfluff-ga4.cfg
+	printf '\n[sqlfluff:templater:dbt:context]\nweb_analytics_connector = ga4\n' >> target/sqlfluff-ga4.cfg
+	rm -f target/sqlfluff.duckdb
+	KPI_RAW_DIR=target/sqlfluff-ga4 KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
+		$(BIN)/sqlfluff lint models/sources/ga4 --processes 2 --config target/sqlfluff-ga4.cfg
 
 py-lint: install-dev
 	$(BIN)/ruff check scripts tests_py dashboards

@@ -8,8 +8,8 @@ and history-mode records, non-USD opportunities and ad accounts, text-typed and 
 tables, fiscal years from February and values no seed maps planted among them. Per
 engine, the contract tables are built once through the contract (the reference) and once
 through each full mix of connectors (var crm_connector with the three ad platforms of var
-ad_platforms; Salesforce's with HubSpot landed beside it and billing from Stripe, var
-billing_connector);
+ad_platforms and GA4, `--web ga4`, in one shape per CRM; Salesforce's with HubSpot landed
+beside it and billing from Stripe, var billing_connector);
 every tree (every node, period and drill-down of the small trees, every column of kpi_tree)
 must give the same numbers. What the CRMs cannot carry differs outside the trees only, within
 documented bounds: touches (a campaign response names no opportunity, so an opportunity takes
@@ -17,7 +17,8 @@ the responses of its account's people from its journey's start to its creation: 
 attribution is exact, the others move by at most 5 points a channel). The connector must
 quarantine exactly what was planted, its warn test must name the unmapped values, both
 CRMs' people must match by email, and a CRM record updated, or deleted, after staging must
-come through an incremental run as a re-sent row, or be reported.
+come through an incremental run as a re-sent row, or be reported. GA4 must quarantine what
+was planted, give the generator's match rate, and its reconciliation the planted gaps.
 
 Cost (20k events, the small trees, 2 cores shared with other work): per engine 110 s to 250 s
 for the three builds (the reference without data tests, then each connector's `dbt build`,
@@ -57,6 +58,8 @@ STRIPE_NOT_REJECTED = ("deleted_records", "history_versions", "non_usd_subscript
 NOT_REJECTED = ("deleted_records", "merged_records", "history_mode_versions",
                 "non_usd_opportunities")  # fmt: skip
 ENGINES = ("duckdb", "postgres")
+# GA4 in each build, one shape each (docs/connectors.md, "Web analytics: GA4")
+GA4_SHAPES = {"salesforce": "bigquery_export", "hubspot": "flattened"}
 # The trees' columns that identify a row, and those no connector may change.
 TREE_KEY = ("tree_id", "node_id", "motion", "grain", "period_start", "breakdown", "breakdown_value")
 
@@ -65,7 +68,7 @@ def generate(crm: str, folder: Path) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, str(SCRIPTS_DIR / "generate_demo_data.py"), "--events", str(EVENTS),
          "--crm", crm, "--ads", "--billing", "stripe", "--output-dir", str(folder),
-         "--quiet"],
+         "--quiet", "--web", "ga4", "--ga4-shape", GA4_SHAPES[crm]],
         check=True,
     )  # fmt: skip
     return dict(json.loads((folder / "generation_report.json").read_text()))
@@ -89,11 +92,12 @@ def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
     also = [other for other in CRMS if other != crm and f"KPI_{other.upper()}_DIR" in engine.env]
     settings: dict[str, Any] = {
         "crm_connector": crm, "crm_also_landed": also, "ad_platforms": list(AD_PLATFORMS),
-        "billing_connector": BILLING[crm], **SMALL_TREES,
+        "billing_connector": BILLING[crm],
+        "web_analytics_connector": "ga4", "ga4_shape": GA4_SHAPES[crm], **SMALL_TREES,
     }  # fmt: skip
     billing = [BILLING[crm]] if BILLING[crm] != "contract" else []
     if engine.name == "postgres":
-        for landed in (crm, *also, *AD_PLATFORMS, *billing):
+        for landed in (crm, *also, *AD_PLATFORMS, *billing, "ga4"):
             settings[f"{landed}_schema"] = engine.env[f"KPI_{landed.upper()}_SCHEMA"]
     return settings
 
@@ -147,13 +151,17 @@ def builds(
             else:
                 engine.load_raw(raw_dir)
             load_crm(engine, crm, raw_dir)
-            for platform in AD_PLATFORMS:
+            for platform in (*AD_PLATFORMS, "ga4"):
                 load_crm(engine, platform, raw_dir)
             if BILLING[crm] != "contract":
                 load_crm(engine, BILLING[crm], raw_dir)
             if crm == "salesforce" and "hubspot" in crm_raw:
                 load_crm(engine, "hubspot", crm_raw["hubspot"][0])
-            engine.dbt(["build", "--vars", json.dumps(crm_vars(crm, engine))])
+            # the unit tests ran in the demo's build: their fixtures are not the connector's
+            engine.dbt(
+                ["build", "--exclude", "resource_type:unit_test",
+                 "--vars", json.dumps(crm_vars(crm, engine))]
+            )  # fmt: skip
         yield built
     finally:
         for engine in [contract, *built.crm.values()]:
@@ -457,6 +465,60 @@ def test_the_reconciliation_shows_the_later_billing_starts(builds: Builds) -> No
 
 
 @pytest.mark.parametrize("crm", CRMS)
+def test_the_reconciliation_mart_has_every_stage_and_warns_past_tolerance(
+    builds: Builds, crm: str
+) -> None:
+    """kpi_source_reconciliation is the connectors' reconciliation models side by side (GA4's
+    two stages; with Stripe, closed-won ARR too), each day's difference computed here again;
+    a day is past tolerance (var reconciliation_tolerance, 5%) when the compared system
+    differs from the record by more than that share, and the warn test says how many per
+    stage. The planted differences (raw_data.md) put every stage past it on some days."""
+    engine = builds.crm[crm]
+    inputs = ["ga4__reconciliation"]
+    if BILLING[crm] != "contract":
+        inputs.append("stripe__reconciliation")
+    columns = "reconciliation_date, stage, system_of_record, compared_system"
+    expected = {}
+    for model in inputs:
+        for day, stage, record_system, compared_system, record, compared in engine.query(
+            f"select {columns}, record_value, compared_value "
+            f"from {engine.relation('sources', model)}"
+        ):
+            values = (float(record or 0), float(compared or 0))
+            expected[(str(day), stage)] = (record_system, compared_system, *values)
+    mart = {
+        (str(row[0]), row[1]): row[2:]
+        for row in engine.query(
+            f"select {columns}, record_value, compared_value, difference, is_past_tolerance "
+            f"from {engine.relation('marts', 'kpi_source_reconciliation')}"
+        )
+    }
+    assert mart.keys() == expected.keys()
+    past: dict[str, int] = {}
+    for key, (record_system, compared_system, record, compared) in expected.items():
+        row = mart[key]
+        assert row[:2] == (record_system, compared_system), key
+        assert same_value(row[2], record) and same_value(row[3], compared), key
+        assert same_value(row[4], compared - record), key
+        beyond = compared != record if record == 0 else abs(compared - record) / record > 0.05
+        assert row[5] == beyond, key
+        if beyond:
+            past[key[1]] = past.get(key[1], 0) + 1
+    assert set(past) == {stage for _, stage in expected}, past
+    result = engine.dbt(
+        ["test", "--select", "kpi_source_reconciliation",
+         "--vars", json.dumps(crm_vars(crm, engine))]
+    )  # fmt: skip
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("reconciliation_within")]
+    assert warned == [("warn", sum(past.values()))]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    for stage, days in past.items():
+        assert f"reconciliation: {stage} (" in log
+        assert f"): {days} days past 5.0%" in log, stage
+
+
+@pytest.mark.parametrize("crm", CRMS)
 def test_identities_are_found_by_crm_id_then_email_domain(builds: Builds, crm: str) -> None:
     engine = builds.crm[crm]
     rates = {
@@ -612,3 +674,81 @@ def test_a_crm_record_changed_after_staging_arrives_as_a_resent_row(
         if str(r.node.name).startswith("crm_versions_still_in_crm_" + crm + "__funnel_events")
     }
     assert list(statuses.values()) == [("warn", 3)]  # created, qualified, closed
+
+
+@pytest.mark.parametrize("crm", CRMS)
+def test_ga4_quarantines_what_was_planted_and_finds_people(builds: Builds, crm: str) -> None:
+    """GA4 (one shape per build): the anonymous sessions and spam submissions and the
+    podcast medium are kept out and counted, the noise sessions read but not counted, and
+    the match rate per rule is the generator's."""
+    engine = builds.crm[crm]
+    web = builds.reports[crm]["web"]
+    planted = web["planted"]
+    assert web["shape"] == GA4_SHAPES[crm]
+    rejected = dict(
+        engine.query(
+            "select rejection_reason, count(*) "
+            f"from {engine.relation('sources', 'ga4__rejected')} group by 1"
+        )
+    )
+    assert planted["unmatched_user"] > planted["spam_form_submissions"] > 0
+    assert planted["unmapped_medium"] > 0
+    assert rejected == {
+        "unmatched_user": planted["unmatched_user"],
+        "unmapped_medium": planted["unmapped_medium"],
+    }
+    # every session not high-intent is noise or a demo request's own (contract or spam)
+    sessions = dict(
+        engine.query(
+            f"select is_high_intent, count(*) from {engine.relation('sources', 'ga4__sessions')} "
+            "group by 1"
+        )
+    )
+    demo_requests = engine.query(
+        "select count(*) from "
+        f"{engine.relation('sources', 'ga4__funnel_events_classified')} "
+        "where event_type = 'demo_request'"
+    )[0][0]
+    assert planted["non_high_intent_sessions"] > 0 and planted["sessions_spanning_midnight"] > 0
+    assert sessions[False] == planted["non_high_intent_sessions"] + demo_requests
+    # the match rate: high-intent sessions per rule, and their shares, as written
+    expected = web["high_intent_sessions_by_identity"]
+    assert expected["hashed_email"] > 0 and expected["unmatched"] > 0
+    rates = {
+        rule: (int(count), float(share))
+        for rule, count, share in engine.query(
+            "select match_rule, high_intent_sessions, share_of_high_intent_sessions "
+            f"from {engine.relation('sources', 'ga4__identity_match_rates')}"
+        )
+    }
+    total = sum(expected.values())
+    assert {rule: count for rule, (count, _) in rates.items()} == expected
+    for rule, (_, share) in rates.items():
+        assert math.isclose(share, expected[rule] / total, rel_tol=1e-9), rule
+    # the reconciliation shows the differences planted between the systems: spam form
+    # submissions the CRM made no lead of, ad clicks that bounced before GA4 saw a session
+    gaps = {
+        stage: (float(gap), int(days))
+        for stage, gap, days in engine.query(
+            "select stage, sum(record_value - compared_value), "
+            "sum(case when record_value <> compared_value then 1 else 0 end) "
+            f"from {engine.relation('sources', 'ga4__reconciliation')} group by 1"
+        )
+    }
+    ads_planted = builds.reports[crm]["ads"]["planted"]
+    assert ads_planted["bounced_clicks"] > 0
+    assert gaps["form_submissions_vs_crm_leads"][0] == planted["spam_form_submissions"]
+    assert gaps["sessions_vs_ad_clicks"][0] == (
+        ads_planted["sessions_without_clicks"] - ads_planted["bounced_clicks"]
+    )
+    assert all(days > 0 for _, days in gaps.values())
+    # the warn test names the medium no seed maps
+    result = engine.dbt(
+        ["test", "--select", "ga4__unmapped_values", "--vars", json.dumps(crm_vars(crm, engine))]
+    )
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [s for name, s in statuses.items() if name.startswith("ga4_values_are_mapped")]
+    assert warned == [("warn", 1)]
+    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+    rows = planted["unmapped_medium"]
+    assert f"ga4: 1 medium value is not mapped: podcast ({rows} rows)" in log

@@ -67,6 +67,7 @@ FED_BY_CONNECTORS = {"accounts", "touches", "meeting_attendees", "subscriptions"
 # Sources without a freshness check, and why.
 NO_FRESHNESS_BY_DESIGN = {
     "accounts": "a full snapshot without a load timestamp; the events referencing it are checked",
+    "events": "GA4's export has no load time; staging's freshness on funnel_events covers it",
 }
 FOLDER_PREFIXES = {
     "staging": ("stg_", "base_"),
@@ -76,6 +77,7 @@ FOLDER_PREFIXES = {
         "hubspot__",
         "crm__",
         "ads__",
+        "ga4__",
         *(f"{platform}__" for platform in AD_PLATFORMS),
         "stripe__",
     ),
@@ -100,9 +102,14 @@ def manifest(
     target = tmp_path_factory.mktemp(f"structure-{request.param}")
     env = {"KPI_DUCKDB_PATH": str(target / "parse.duckdb"), "KPI_SCHEMA": "kpi"}
     platforms = list(AD_PLATFORMS) if request.param != "contract" else []
-    billing = "stripe" if request.param != "contract" else "contract"
+    connector = request.param != "contract"
     settings = json.dumps(
-        {"crm_connector": request.param, "ad_platforms": platforms, "billing_connector": billing}
+        {
+            "crm_connector": request.param,
+            "ad_platforms": platforms,
+            "billing_connector": "stripe" if connector else "contract",
+            "web_analytics_connector": "ga4" if connector else "contract",
+        }
     )
     run_dbt(["parse", "--vars", settings], {**env, "KPI_RAW_SCHEMA": "raw"}, target)
     parsed = dict(json.loads((target / "manifest.json").read_text()))
@@ -239,7 +246,7 @@ def test_each_layer_builds_into_its_own_schema(manifest: dict[str, Any]) -> None
     }
     sources = {source["schema"] for source in manifest["sources"].values()}
     assert sources == (
-        {"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS, "stripe"}
+        {"raw"} if connector == "contract" else {"raw", connector, *AD_PLATFORMS, "stripe", "ga4"}
     )
 
 

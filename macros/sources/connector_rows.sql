@@ -60,7 +60,8 @@ where
 {% macro declared_columns(source_name, table_name) -%}
     {#- The table's declared columns, in order: {name, data_type, spellings}, then the
         pass-through columns. spellings: the names the column may land under: its name,
-        or the var meta.landed_name_var names, and meta.aliases. -#}
+        or the var meta.landed_name_var names (after meta.landed_name_prefix), and
+        meta.aliases. -#}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
@@ -73,7 +74,7 @@ where
     {%- set columns = [] -%}
     {%- for column in node[0].columns.values() -%}
         {%- set meta = column.meta or {} -%}
-        {%- set landed_name = var(meta.landed_name_var, column.name)
+        {%- set landed_name = (meta.landed_name_prefix or '') ~ var(meta.landed_name_var, column.name)
             if meta.landed_name_var else column.name -%}
         {%- do columns.append({
             'name': column.name,
@@ -202,6 +203,7 @@ where
         'boolean': dbt.type_boolean(),
         'double': kpi_tree.type_double(),
         'integer': dbt.type_bigint(),
+        'json': dbt.type_string(),
     } -%}
     {%- if data_type not in types -%}
         {{ exceptions.raise_compiler_error(
@@ -243,7 +245,11 @@ where
         anything else null) and integers (0 is false). Numbers: text parsed where it is a
         number, else null. Never an error on a malformed value: it reads as null. -#}
     {%- set kind = kpi_tree.landed_kind(landed_type) -%}
-    {%- if data_type == 'text' -%}
+    {%- if data_type == 'json' -%}
+        {#- nested data as landed (DuckDB lists and structs, JSON or JSON text): read by
+            the connector's own macros (kpi_tree.ga4_param) -#}
+        {{ expression }}
+    {%- elif data_type == 'text' -%}
         {%- if kind == 'text' -%}
             {{ expression }}
         {%- else -%}

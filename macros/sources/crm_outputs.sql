@@ -76,15 +76,21 @@ select * from final
 
 {% macro crm_funnel_events(crm) %}
 {#- <crm>__funnel_events: the contract's funnel_events as staging reads them: the CRM's
-    events (their version log) and, from the contract's own table, every row of a type
-    no CRM holds (web analytics' sessions; rows with an unknown or missing type too, so
-    that staging quarantines them as before). -#}
+    events (their version log; without its demo requests when GA4 is on), GA4's
+    sessions and demo requests when it is on (ga4__funnel_events) and, from
+    crm__contract_funnel_events, every row of a type no connector holds (web analytics'
+    sessions without GA4; rows with an unknown or missing type too, so that staging
+    quarantines them as before). -#}
 {%- set columns = kpi_tree.crm_contract_columns('funnel_events') | map('first') | list %}
 with
 
 crm_events as (
 
     select * from {{ ref(crm ~ '__funnel_events_versions') }}
+    {%- if kpi_tree.web_event_types() %}
+    {#- with GA4 on, its demo requests are the system of record's, not the CRM's -#}
+    where event_type not in ({{ kpi_tree.sql_string_list(kpi_tree.web_event_types()) }})
+    {%- endif %}
 
 ),
 
@@ -93,6 +99,14 @@ contract_events as (
     select * from {{ ref('crm__contract_funnel_events') }}
 
 ),
+{%- if kpi_tree.web_event_types() %}
+
+web_events as (
+
+    select * from {{ ref('ga4__funnel_events') }}
+
+),
+{%- endif %}
 
 final as (
 
@@ -101,6 +115,11 @@ final as (
     union all
     select {{ columns | join(', ') }}, ingested_at
     from contract_events
+    {%- if kpi_tree.web_event_types() %}
+    union all
+    select {{ columns | join(', ') }}, ingested_at
+    from web_events
+    {%- endif %}
 
 )
 

@@ -5,8 +5,11 @@
     `<connector>__<table>`, models/sources/<connector>/, with exactly the contract's
     columns and types). Var ad_platforms does the same for ad_spend (`ads__ad_spend`,
     models/sources/ads/), var billing_connector for subscriptions and
-    subscription_changes (`stripe__<table>`, models/sources/stripe/). Every other table is
-    always read from the contract.
+    subscription_changes (`stripe__<table>`, models/sources/stripe/), and var
+    web_analytics_connector for funnel_events without a CRM (`ga4`:
+    ga4__funnel_events_with_contract, models/sources/ga4/; with a CRM, its
+    <crm>__funnel_events take GA4's rows). Every other table is always read from the
+    contract.
 -#}
 
 {% macro crm_connectors() -%}
@@ -52,6 +55,9 @@
     {%- if connector != 'contract'
         and table_name in kpi_tree.crm_connectors()[connector] -%}
         {%- set model_name = connector ~ '__' ~ table_name -%}
+    {%- elif table_name == 'funnel_events'
+        and kpi_tree.web_analytics_connector() == 'ga4' -%}
+        {%- set model_name = 'ga4__funnel_events_with_contract' -%}
     {%- elif table_name == 'ad_spend' and kpi_tree.ad_platforms() | length > 0 -%}
         {%- set model_name = 'ads__ad_spend' -%}
     {%- elif table_name in ['subscriptions', 'subscription_changes']

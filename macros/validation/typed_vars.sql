@@ -91,6 +91,13 @@
         'stripe__subscription_term_keys': {'type': 'name_list', 'allow_empty': true,
             'default': ['term_months']},
         'reconciliation_tolerance': {'type': 'number', 'minimum': 0, 'default': 0.05},
+        'web_analytics_connector': {'type': 'name', 'choices': ['contract', 'ga4'],
+            'default': 'contract'},
+        'ga4_shape': {'type': 'name', 'choices': ['bigquery_export', 'flattened'],
+            'default': 'bigquery_export'},
+        'ga4_time_zone': {'type': 'time_zone', 'default': 'UTC'},
+        'ga4_hashed_email_param': {'type': 'name', 'default': 'hashed_email'},
+        'ga4_account_param': {'type': 'name', 'default': 'crm_account_id'},
     }) }}
 {%- endmacro %}
 

@@ -3,8 +3,8 @@
 DuckDB reads DIR/<table>/*.parquet and writes them as CSV to a temporary file, which psycopg2
 streams into PostgreSQL with COPY ... FROM STDIN. The PostgreSQL columns are derived from the
 parquet schema (varchar -> text, timestamptz -> timestamptz, double -> double precision,
-date -> date, boolean -> boolean, ...). All tables load in one transaction: on any error
-nothing changes.
+date -> date, boolean -> boolean, ...; structs and lists, such as GA4's event_params, ->
+jsonb). All tables load in one transaction: on any error nothing changes.
 
 Usage:
 
@@ -149,9 +149,16 @@ def file_list_sql(files: list[Path]) -> str:
     return "read_parquet([" + ", ".join(sql_literal(str(f)) for f in files) + "])"
 
 
+def is_nested(duckdb_type: str) -> bool:
+    """A struct, list or map column (GA4's event_params): loaded as JSON."""
+    return duckdb_type.endswith("[]") or duckdb_type.startswith(("STRUCT(", "MAP("))
+
+
 def postgres_type(duckdb_type: str) -> str:
     if duckdb_type in POSTGRES_TYPES:
         return POSTGRES_TYPES[duckdb_type]
+    if is_nested(duckdb_type):
+        return "jsonb"
     match = DECIMAL_TYPE.fullmatch(duckdb_type)
     if match:
         return f"numeric({match.group(1)},{match.group(2)})"
@@ -211,8 +218,12 @@ def load_table(
             sql.SQL("truncate table {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
         )
     csv_path = scratch / f"{table}.csv"
+    # nested columns as JSON text, which PostgreSQL reads into jsonb
+    select = ", ".join(
+        f'to_json("{c.name}")' if c.postgres_type == "jsonb" else f'"{c.name}"' for c in columns
+    )
     duck.execute(
-        f"copy (select * from {file_list_sql(files)}) to {sql_literal(str(csv_path))} "
+        f"copy (select {select} from {file_list_sql(files)}) to {sql_literal(str(csv_path))} "
         "(format csv, header false, delimiter ',', quote '\"', escape '\"', nullstr '', "
         "force_quote *)"
     )

@@ -23,6 +23,7 @@ from typing import Any
 
 from kpitree.generator.context import Context, sql_literal
 from kpitree.generator.crm_common import rate_sql
+from kpitree.generator.funnel_events import CODE
 from kpitree.generator.plan import CAMPAIGNS
 
 PLATFORMS: tuple[str, ...] = ("google_ads", "linkedin_ads", "facebook_ads")
@@ -70,6 +71,15 @@ OLD_CAMPAIGN_NAMES = {"1003": "Generic | Search | US", "501": "ABM - Target acco
 DELETED_EVERY = 11
 
 
+def _tenths_share(column: str) -> str:
+    """SQL: a platform campaign's (p) share of a whole number, in tenths; the first
+    campaign of a contract campaign takes what rounding leaves, so the shares add up."""
+    return (
+        f"case when p.takes_rest then {column} - ({column} * (10 - p.tenths)) // 10 "
+        f"else ({column} * p.tenths) // 10 end"
+    )
+
+
 def create(ctx: Context) -> None:
     """campaign_share_rows: each platform campaign's share of its contract campaign's spend
     per day, in cents and in the account's currency (`local`, units; `micros` for Google)."""
@@ -99,10 +109,7 @@ def create(ctx: Context) -> None:
                 c.day_number,
                 p.pc,
                 p.currency,
-                case
-                    when p.takes_rest then c.cents - (c.cents * (10 - p.tenths)) // 10
-                    else (c.cents * p.tenths) // 10
-                end as cents
+                {_tenths_share("c.cents")} as cents
             from cents as c
             inner join platform_campaigns as p on c.campaign_code = p.campaign_code
         )
@@ -111,6 +118,37 @@ def create(ctx: Context) -> None:
             cast(round(cents * {rate_sql("currency", "day_number")} * 10000) as bigint) as micros
         from shares
         where cents > 0
+        """
+    )
+    # clicks of the campaigns with web sessions: one per session GA4 would see (a high-
+    # intent session, or a demo request's own session, which starts 5 s before it: ga4.py),
+    # split like the cents, plus bounces (clicks without a session: 0-60% more, a stream
+    # of their own); the other campaigns' clicks follow their cost
+    session, demo = CODE["high_intent_session"], CODE["demo_request"]
+    bounce = ctx.u("day_number", "pc", name="ads_bounced_clicks")
+    ctx.run(
+        f"""
+        create table campaign_click_rows as
+        with sessions as (
+            select
+                (occurred_us - case when type_code = {demo} then 5000000 else 0 end)
+                    // 86400000000 as day_number,
+                campaign_code,
+                count(*) as sessions
+            from event_rows
+            where type_code in ({session}, {demo})
+            group by all
+        ),
+        shares as (
+            select
+                s.day_number,
+                p.pc,
+                {_tenths_share("s.sessions")} as sessions
+            from sessions as s
+            inner join platform_campaigns as p on s.campaign_code = p.campaign_code
+        )
+        select *, sessions + cast(floor(sessions * 0.6 * {bounce}) as bigint) as clicks
+        from shares
         """
     )
 
@@ -141,33 +179,40 @@ def tables(ctx: Context) -> dict[str, dict[str, str]]:
     every_7th = "(select distinct day_number from campaign_share_rows where day_number % 7 = 0)"
     google_stats = f"""
         with shares as (
-            select s.*, pc.campaign_id, pc.account_id
+            select s.*, pc.campaign_id, pc.account_id,
+                case when s.pc in (select pc from campaign_click_rows) then coalesce(c.clicks, 0)
+                    else s.micros // 2500000 end as day_clicks
             from campaign_share_rows as s inner join {google} on s.pc = pc.pc
+            left join campaign_click_rows as c
+                on s.pc = c.pc and s.day_number = c.day_number
         ),
         split as (
             select campaign_id, account_id, day_number, 'SEARCH' as ad_network_type,
                 'DESKTOP' as device, micros - (micros * 2) // 5 as cost_micros,
+                case when (micros * 2) // 5 > 0 then day_clicks - (day_clicks * 2) // 5
+                    else day_clicks end as clicks,
                 false as _fivetran_deleted
             from shares
             union all
             select campaign_id, account_id, day_number, 'SEARCH', 'MOBILE', (micros * 2) // 5,
-                false
+                (day_clicks * 2) // 5, false
             from shares where (micros * 2) // 5 > 0
             union all
-            select campaign_id, account_id, day_number, 'CONTENT', 'TABLET', micros, true
+            select campaign_id, account_id, day_number, 'CONTENT', 'TABLET', micros,
+                micros // 2500000, true
             from shares where day_number % {DELETED_EVERY} = 0
             union all
             select {sql_literal(unmapped_id)}, '5550001', day_number, 'CONTENT', 'DESKTOP',
-                123450000, false
+                123450000, 49, false
             from {every_7th}
             union all
             select {sql_literal(excluded_id)}, '5550001', day_number, 'SEARCH', 'DESKTOP',
-                45670000, false
+                45670000, 18, false
             from {every_7th}
         )
         select
             campaign_id as id, account_id as customer_id, {_day("day_number")} as date,
-            ad_network_type, device, cost_micros, cost_micros // 2500000 as clicks,
+            ad_network_type, device, cost_micros, clicks,
             cost_micros // 50000 as impressions, _fivetran_deleted, {synced} as _fivetran_synced
         from split
         order by date, id, ad_network_type, device
@@ -322,10 +367,33 @@ def planted(ctx: Context, folder: Path) -> dict[str, int]:
         "unmapped_campaign": count("google_ads/campaign_stats", f"id = '{unmapped_id}'"),
         "excluded_by_motion_mapping": count("google_ads/campaign_stats", f"id = '{excluded_id}'"),
         "deleted_stats_rows": count("google_ads/campaign_stats", "_fivetran_deleted"),
+        **clicks_planted(ctx),
         "history_versions": count("google_ads/campaign_history", "not _fivetran_active")
         + count("google_ads/account_history", 'not "_fivetranActive"')
         + count("linkedin_ads/campaign_history", "last_modified_time like '2024%'")
         + count("facebook_ads/ad_history", "name = 'Draft ad'"),
+    }
+
+
+def clicks_planted(ctx: Context) -> dict[str, int]:
+    """Google's clicks of the campaigns with web sessions against those sessions: the
+    bounces written (clicks without a session), and the sessions of days the campaign
+    wrote no stats (no spend: no clicks either)."""
+    google = _campaign_sql("google_ads")
+    written = f"""
+        from campaign_click_rows as c
+        left join campaign_share_rows as s on c.pc = s.pc and c.day_number = s.day_number
+        where c.pc in (select pc from {google})
+    """
+    return {
+        "bounced_clicks": int(
+            ctx.scalar(
+                f"select coalesce(sum(c.clicks - c.sessions), 0) {written} and s.pc is not null"
+            )
+        ),
+        "sessions_without_clicks": int(
+            ctx.scalar(f"select coalesce(sum(c.sessions), 0) {written} and s.pc is null")
+        ),
     }
 
 

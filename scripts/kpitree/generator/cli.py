@@ -34,6 +34,7 @@ from kpitree.generator import (
     engagement,
     entries,
     funnel_events,
+    ga4,
     meetings,
     partners,
     product,
@@ -118,6 +119,20 @@ def parse_args(argv: list[str] | None) -> Options:
         'DIR/stripe/<table>/ (docs/raw_data.md, "Billing: the Stripe tables"; a few won deals '
         "then start billing days after they close, in the contract too) (default contract)",
     )
+    parser.add_argument(
+        "--web",
+        choices=("contract", "ga4"),
+        default="contract",
+        help="ga4: also write the high-intent sessions and demo requests as GA4's event export "
+        'lands them, in DIR/ga4/events/ (docs/raw_data.md, "GA4\'s events")',
+    )
+    parser.add_argument(
+        "--ga4-shape",
+        choices=ga4.SHAPES,
+        default="bigquery_export",
+        help="with --web ga4: the BigQuery export's nested event_params (default) or one "
+        "column per parameter, as managed connectors land them",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     if args.events < 1000:
@@ -143,6 +158,8 @@ def parse_args(argv: list[str] | None) -> Options:
         crm=args.crm,
         ads=args.ads,
         billing=args.billing,
+        web=args.web,
+        ga4_shape=args.ga4_shape,
     )
 
 
@@ -192,6 +209,7 @@ def generate(options: Options) -> dict[str, Any]:
             crm_tables = crm_writers.write(ctx)
             ad_tables = ads.write(ctx)
             billing_tables = stripe.write(ctx)
+            web_tables = ga4.write(ctx, tables[0])
             for table in tables:
                 bad_rows.inject(ctx, table)
             paths = {table.name: write(ctx, table) for table in tables}
@@ -202,6 +220,8 @@ def generate(options: Options) -> dict[str, Any]:
                 report["ads"] = ad_tables
             if billing_tables:
                 report["billing"] = billing_tables
+            if web_tables:
+                report["web"] = web_tables
         finally:
             con.close()
     report_path = options.output_dir / "generation_report.json"

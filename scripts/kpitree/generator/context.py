@@ -45,6 +45,9 @@ class Options:
     ads: bool = False
     # the billing system whose tables hold the subscriptions too (stripe.py), or "contract"
     billing: str = "contract"
+    # also write the web analytics' events (ga4.py): "ga4", or "contract"; and their shape
+    web: str = "contract"
+    ga4_shape: str = "bigquery_export"
 
 
 def sql_literal(text: str) -> str:
