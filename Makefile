@@ -17,6 +17,9 @@ DEMO_SEED ?= 42
 TEST_EVENTS ?= 50000
 # The CRM connectors (models/sources/<crm>/), each linted with var crm_connector set to it.
 CRM_CONNECTORS := salesforce hubspot
+# The other connectors' folders, linted with the first CRM's (sql-lint).
+CONNECTOR_LINT_PATHS := models/sources/ads models/sources/stripe models/sources/ga4 \
+	models/marts/kpi_source_reconciliation.sql
 TEST_RAW_DIR := target/test-raw
 TEST_DUCKDB := target/test.duckdb
 # Without KPI_PG_* settings, `make test` runs its PostgreSQL steps against a throwaway
@@ -134,44 +137,21 @@ check-definitions: install
 sql-lint: install-dev
 	rm -f target/sqlfluff.duckdb
 	KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests --processes 2
-	@# The connectors build only when var crm_connector chooses them (the lint above skips
-	@# them): each is linted with its choice, over a tiny org of its tables (it reads them).
-	for crm in $(CRM_CONNECTORS); do \
-		$(BIN)/python scripts/generate_demo_data.py --events 1000 --crm $$crm \
-			--output-dir target/sqlfluff-$$crm --quiet; \
-		sed -e 's|^project_dir = .|project_dir = $(CURDIR)|' \
-			-e 's|^profiles_dir = .|profiles_dir = $(CURDIR)|' .sqlfluff > target/sqlfluff-$$crm.cfg; \
-		printf '\n[sqlfluff:templater:dbt:context]\ncrm_connector = %s\n' $$crm \
-			>> target/sqlfluff-$$crm.cfg; \
+	@# The connectors build only when their vars choose them (the lint above skips them):
+	@# each CRM is linted with every other connector on, over a tiny landing of all their
+	@# tables (the models read them), the ad platforms, Stripe, GA4 and the reconciliation
+	@# mart with the first (sqlfluff's pyproject.toml form takes the list var).
+	extra="$(CONNECTOR_LINT_PATHS)"; for crm in $(CRM_CONNECTORS); do \
+		$(BIN)/python scripts/generate_demo_data.py --events 1000 --crm $$crm --ads --billing stripe \
+			--web ga4 --output-dir target/sqlfluff-$$crm --quiet || exit 1; \
+		printf '[tool.sqlfluff.templater.dbt]\nproject_dir = "%s"\nprofiles_dir = "%s"\n[tool.sqlfluff.templater.dbt.context]\ncrm_connector = "%s"\nad_platforms = ["google_ads", "linkedin_ads", "facebook_ads"]\nbilling_connector = "stripe"\nweb_analytics_connector = "ga4"\n' \
+			$(CURDIR) $(CURDIR) $$crm > target/sqlfluff-$$crm/pyproject.toml; \
 		rm -f target/sqlfluff.duckdb; \
 		KPI_RAW_DIR=target/sqlfluff-$$crm KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
-			$(BIN)/sqlfluff lint models/sources/$$crm models/sources/crm --processes 2 \
-			--config target/sqlfluff-$$crm.cfg || exit 1; \
+			$(BIN)/sqlfluff lint models/sources/$$crm models/sources/crm $$extra --processes 2 \
+			--config target/sqlfluff-$$crm/pyproject.toml || exit 1; \
+		extra=""; \
 	done
-	@# The ad platforms likewise, all three at once (a list var: sqlfluff's ini config has
-	@# only scalars, its pyproject.toml form takes the list).
-	$(BIN)/python scripts/generate_demo_data.py --events 1000 --ads --output-dir target/sqlfluff-ads --quiet
-	printf '[tool.sqlfluff.templater.dbt]\nproject_dir = "%s"\nprofiles_dir = "%s"\n[tool.sqlfluff.templater.dbt.context]\nad_platforms = ["google_ads", "linkedin_ads", "facebook_ads"]\n' \
-		$(CURDIR) $(CURDIR) > target/sqlfluff-ads/pyproject.toml
-	rm -f target/sqlfluff.duckdb
-	KPI_RAW_DIR=target/sqlfluff-ads KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
-		$(BIN)/sqlfluff lint models/sources/ads --processes 2 --config target/sqlfluff-ads/pyproject.toml
-	@# Billing from Stripe likewise (var billing_connector).
-	$(BIN)/python scripts/generate_demo_data.py --events 1000 --billing stripe --output-dir target/sqlfluff-stripe --quiet
-	sed -e 's|^project_dir = .|project_dir = $(CURDIR)|' \
-		-e 's|^profiles_dir = .|profiles_dir = $(CURDIR)|' .sqlfluff > target/sqlfluff-stripe.cfg
-	printf '\n[sqlfluff:templater:dbt:context]\nbilling_connector = stripe\n' >> target/sqlfluff-stripe.cfg
-	rm -f target/sqlfluff.duckdb
-	KPI_RAW_DIR=target/sqlfluff-stripe KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
-		$(BIN)/sqlfluff lint models/sources/stripe --processes 2 --config target/sqlfluff-stripe.cfg
-	@# GA4 likewise (var web_analytics_connector), over a tiny export of its events.
-	$(BIN)/python scripts/generate_demo_data.py --events 1000 --web ga4 --output-dir target/sqlfluff-ga4 --quiet
-	sed -e 's|^project_dir = .|project_dir = $(CURDIR)|' \
-		-e 's|^profiles_dir = .|profiles_dir = $(CURDIR)|' .sqlfluff > target/sqlfluff-ga4.cfg
-	printf '\n[sqlfluff:templater:dbt:context]\nweb_analytics_connector = ga4\n' >> target/sqlfluff-ga4.cfg
-	rm -f target/sqlfluff.duckdb
-	KPI_RAW_DIR=target/sqlfluff-ga4 KPI_TARGET=duckdb KPI_DUCKDB_PATH=target/sqlfluff.duckdb \
-		$(BIN)/sqlfluff lint models/sources/ga4 --processes 2 --config target/sqlfluff-ga4.cfg
 
 py-lint: install-dev
 	$(BIN)/ruff check scripts tests_py dashboards

@@ -26,9 +26,11 @@
     {%- set core_layers = kpi_tree.typed_var('kpi_core_layers') -%}
     {{ return({
         'required': ['layer', 'owner', 'cadence', 'direction', 'unit'],
-        'optional': ['executive', 'unbounded'],
+        'optional': ['executive', 'unbounded', 'system_of_record'],
         'allowed': {
             'layer': layers,
+            'system_of_record': ['crm', 'web_analytics', 'marketing_automation', 'ad_platforms',
+                'billing', 'product_analytics', 'partner_portal', 'intent_data'],
             'cadence': ['weekly', 'monthly', 'quarterly'],
             'direction': ['higher_is_better', 'lower_is_better'],
             'unit': ['count', 'usd', 'ratio', 'hours', 'months', 'multiple'],
