@@ -14,32 +14,19 @@
 
 with
 
-{% for input in inputs %}
-{{ input }} as (
-
-    select * from {{ ref(input) }}
-
-),
-
-{% endfor %}
+{#- one step: the union reads each connector's model in its turn of the loop #}
 compared as (
-
-{%- for input in inputs %}
-
-    select
-        cast(reconciliation_date as date) as reconciliation_date,
-        cast(stage as {{ dbt.type_string() }}) as stage,
-        cast(system_of_record as {{ dbt.type_string() }}) as system_of_record,
-        cast(compared_system as {{ dbt.type_string() }}) as compared_system,
-        cast(coalesce(record_value, 0) as {{ kpi_tree.type_double() }}) as record_value,
-        cast(coalesce(compared_value, 0) as {{ kpi_tree.type_double() }}) as compared_value
-    from {{ input }}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-{%- endfor %}
-
+    {% for input in inputs %}
+        select
+            cast(reconciliation_date as date) as reconciliation_date,
+            cast(stage as {{ dbt.type_string() }}) as stage,
+            cast(system_of_record as {{ dbt.type_string() }}) as system_of_record,
+            cast(compared_system as {{ dbt.type_string() }}) as compared_system,
+            cast(coalesce(record_value, 0) as {{ kpi_tree.type_double() }}) as record_value,
+            cast(coalesce(compared_value, 0) as {{ kpi_tree.type_double() }}) as compared_value
+        from {{ ref(input) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 differences as (

@@ -18,6 +18,8 @@
 {%- set double = kpi_tree.type_double() %}
 
 with
+-- noqa: disable=LT02,LT08
+-- (every CTE is conditional on the connectors chosen: sqlfluff indents a Jinja block's lines)
 {%- if crm != 'contract' %}
 
 classified_events as (
@@ -170,5 +172,6 @@ final as (
     {%- endfor %}
 
 )
+-- noqa: enable=LT02,LT08
 
 select * from final
