@@ -2,8 +2,8 @@
 commands run as they are written, in a copy of the project, from an empty folder to the first tree.
 
 Cost (2 cores): the generator 3 s, one `dbt build` of 20k events through the Salesforce
-connector, the three ad platforms and Stripe (about 80 s), three `dbt show` and the export (about
-30 s).
+connector, the three ad platforms, Stripe and GA4 (about 90 s), five `dbt show` and the export
+(about 50 s).
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
     assert "Legal Review" in output and "Podcast" in output
     assert "google_ads: Display | Prospecting | Test" in output
     assert "cus_planted1 (Planted 1)" in output  # the Stripe customer no mapping resolves
+    assert "| podcast " in output  # the GA4 medium no seed maps
+    # the systems side by side, per day and stage (docs/connectors.md, "Reconciliation")
+    stages = ("form_submissions_vs_crm_leads", "sessions_vs_ad_clicks", "closed_won_arr")
+    assert any(stage in output for stage in stages)
     # the first tree, from Salesforce's tables: October 2026's inbound pipeline
     exported = sorted((project / "output" / "crm-example").glob("*.json"))
     trees = [json.loads(path.read_text()) for path in exported]
