@@ -102,6 +102,17 @@ def crm_vars(crm: str, engine: Engine) -> dict[str, Any]:
     return settings
 
 
+def run_warn_tests(
+    engine: Engine, crm: str, select: str, test_prefix: str
+) -> tuple[list[tuple[str, int]], str]:
+    """`dbt test --select select` with the build's vars: the status and failure count of
+    each test whose name starts with test_prefix, and the log the run wrote."""
+    result = engine.dbt(["test", "--select", select, "--vars", json.dumps(crm_vars(crm, engine))])
+    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
+    warned = [status for name, status in statuses.items() if name.startswith(test_prefix)]
+    return warned, (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
+
+
 def load_crm(engine: Engine, crm: str, raw_dir: Path) -> None:
     """Point the connector at the CRM's (or an ad platform's) tables: a parquet folder
     (DuckDB) or a schema."""
@@ -282,13 +293,8 @@ def test_the_connector_quarantines_what_was_planted(builds: Builds, crm: str) ->
     assert planted["deleted_records"] > 0 and planted["merged_records"] > 0
     assert planted["history_mode_versions"] > 0 and planted["non_usd_opportunities"] > 0
     # the warn test lists the unmapped values with their rows, and says them in the log
-    result = engine.dbt(
-        ["test", "--select", f"{crm}__unmapped_values", "--vars", json.dumps(crm_vars(crm, engine))]
-    )
-    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
-    warned = [s for name, s in statuses.items() if name.startswith("crm_values_are_mapped")]
+    warned, log = run_warn_tests(engine, crm, f"{crm}__unmapped_values", "crm_values_are_mapped")
     assert warned == [("warn", 5)]
-    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
     rows = planted["unmapped_stage"]
     assert f"{crm}: 1 stage value is not mapped: Legal Review ({rows} rows)" in log
     for reason in reasons:
@@ -345,14 +351,10 @@ def test_the_ads_connector_quarantines_what_was_planted(builds: Builds) -> None:
         "excluded_by_motion_mapping": planted["excluded_by_motion_mapping"],
     }
     assert planted["deleted_stats_rows"] > 0 and planted["history_versions"] == 4
-    result = engine.dbt(
-        ["test", "--select", "ads__unmapped_values",
-         "--vars", json.dumps(crm_vars("salesforce", engine))]
-    )  # fmt: skip
-    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
-    warned = [s for name, s in statuses.items() if name.startswith("ads_values_are_mapped")]
+    warned, log = run_warn_tests(
+        engine, "salesforce", "ads__unmapped_values", "ads_values_are_mapped"
+    )
     assert warned == [("warn", 1)]
-    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
     rows = planted["unmapped_campaign"]
     assert (
         "ads: 1 campaign value is not mapped: google_ads: Display | Prospecting | Test "
@@ -424,14 +426,10 @@ def test_the_stripe_connector_quarantines_what_was_planted(builds: Builds) -> No
     assert rejected == reasons
     for filtered in STRIPE_NOT_REJECTED:
         assert planted[filtered] > 0, filtered
-    result = engine.dbt(
-        ["test", "--select", "stripe__unmapped_values",
-         "--vars", json.dumps(crm_vars("salesforce", engine))]
-    )  # fmt: skip
-    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
-    warned = [s for name, s in statuses.items() if name.startswith("stripe_values_are_mapped")]
+    warned, log = run_warn_tests(
+        engine, "salesforce", "stripe__unmapped_values", "stripe_values_are_mapped"
+    )
     assert warned == [("warn", 1)]
-    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
     assert "stripe: 1 customer value is not mapped: cus_planted1 (Planted 1) (1 rows)" in log
 
 
@@ -505,14 +503,8 @@ def test_the_reconciliation_mart_has_every_stage_and_warns_past_tolerance(
         if beyond:
             past[key[1]] = past.get(key[1], 0) + 1
     assert set(past) == {stage for _, stage in expected}, past
-    result = engine.dbt(
-        ["test", "--select", "kpi_source_reconciliation",
-         "--vars", json.dumps(crm_vars(crm, engine))]
-    )  # fmt: skip
-    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
-    warned = [s for name, s in statuses.items() if name.startswith("reconciliation_within")]
+    warned, log = run_warn_tests(engine, crm, "kpi_source_reconciliation", "reconciliation_within")
     assert warned == [("warn", sum(past.values()))]
-    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
     for stage, days in past.items():
         assert f"reconciliation: {stage} (" in log
         assert f"): {days} days past 5.0%" in log, stage
@@ -743,12 +735,7 @@ def test_ga4_quarantines_what_was_planted_and_finds_people(builds: Builds, crm: 
     )
     assert all(days > 0 for _, days in gaps.values())
     # the warn test names the medium no seed maps
-    result = engine.dbt(
-        ["test", "--select", "ga4__unmapped_values", "--vars", json.dumps(crm_vars(crm, engine))]
-    )
-    statuses = {str(r.node.name): (str(r.status), r.failures) for r in result.result.results}
-    warned = [s for name, s in statuses.items() if name.startswith("ga4_values_are_mapped")]
+    warned, log = run_warn_tests(engine, crm, "ga4__unmapped_values", "ga4_values_are_mapped")
     assert warned == [("warn", 1)]
-    log = (engine.workdir / "dbt-target" / "logs" / "dbt.log").read_text()
     rows = planted["unmapped_medium"]
     assert f"ga4: 1 medium value is not mapped: podcast ({rows} rows)" in log
